@@ -1,0 +1,3 @@
+using TTL.Cli;
+
+return CliApp.Run(args);
