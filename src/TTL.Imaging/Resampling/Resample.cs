@@ -99,7 +99,11 @@ public static partial class Resample
     /// that the world-space functions and the spatial augmentations share.
     /// </summary>
     public static float[] MapVoxels(Volume source, int[] shape, double[,] voxelMap, Interpolation interp,
-        BoundaryMode mode = BoundaryMode.Border, float fill = 0f)
+        BoundaryMode mode = BoundaryMode.Border, float fill = 0f) =>
+        MapVoxels(source, shape, voxelMap, interp, mode, fill, allowSeparable: true);
+
+    internal static float[] MapVoxels(Volume source, int[] shape, double[,] voxelMap, Interpolation interp,
+        BoundaryMode mode, float fill, bool allowSeparable)
     {
         if (shape.Length != 3 || shape.Any(n => n < 1)) throw new ArgumentException("shape needs 3 positive sizes", nameof(shape));
         var m = (double[,])voxelMap.Clone();
@@ -114,7 +118,7 @@ public static partial class Resample
 
         long outCount = (long)shape[0] * shape[1] * shape[2];
         var result = new float[outCount * source.Channels];
-        bool axisAligned = m[0, 1] == 0 && m[0, 2] == 0 && m[1, 0] == 0 && m[1, 2] == 0 && m[2, 0] == 0 && m[2, 1] == 0;
+        bool axisAligned = allowSeparable && m[0, 1] == 0 && m[0, 2] == 0 && m[1, 0] == 0 && m[1, 2] == 0 && m[2, 0] == 0 && m[2, 1] == 0;
         for (int ch = 0; ch < source.Channels; ch++)
         {
             var dst = new ArraySegment<float>(result, (int)(ch * outCount), (int)outCount);
