@@ -55,12 +55,8 @@ public static class TorchFile
     public static bool IsZip(ReadOnlySpan<byte> head) =>
         head.Length >= 4 && head[0] == 'P' && head[1] == 'K' && ((head[2] == 3 && head[3] == 4) || (head[2] == 5 && head[3] == 6));
 
-    /// <summary>PROTO 2, LONG1 of 10 bytes, then the magic number's little-endian bytes.</summary>
-    public static bool IsLegacy(ReadOnlySpan<byte> head)
-    {
-        ReadOnlySpan<byte> prefix = [0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19];
-        return head.StartsWith(prefix);
-    }
+    /// <summary>PROTO 2 then a 10-byte LONG1: the start of the legacy magic-number pickle (its value is checked when parsing).</summary>
+    public static bool IsLegacy(ReadOnlySpan<byte> head) => head.StartsWith((ReadOnlySpan<byte>)[0x80, 0x02, 0x8a, 0x0a]);
 
     private static Parsed Parse(string path)
     {

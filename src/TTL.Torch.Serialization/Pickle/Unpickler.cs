@@ -377,7 +377,7 @@ public sealed class Unpickler
     private byte[] ReadBytes(long n)
     {
         if (n < 0 || n > _end - _in.Position)
-            throw Bad(_in.Position, $"a {n}-byte argument runs past the end of the pickle");
+            throw Bad(_in.Position, $"a {n}-byte argument runs past the end of the pickle (file cut short?)");
         var b = new byte[n];
         _in.ReadExactly(b);
         return b;
