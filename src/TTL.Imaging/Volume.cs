@@ -18,6 +18,12 @@ public sealed class Volume
     /// <summary>Voxel (i, j, k, 1) to world (x, y, z, 1), RAS+; row-major 4×4.</summary>
     public double[,] Affine { get; }
 
+    /// <summary>The NIfTI header the voxels were read from, if any: its codes, units and description carry over when writing.</summary>
+    public NiftiHeader? Header { get; init; }
+
+    /// <summary>Orientation codes of the affine, e.g. "RAS" or "LPS" (nibabel's <c>aff2axcodes</c>).</summary>
+    public string AxisCodes => Orientation.AxisCodes(Affine);
+
     public Volume(float[] data, int channels, int[] shape, double[,] affine)
     {
         if (shape.Length != 3) throw new ArgumentException("a volume has 3 spatial dimensions", nameof(shape));
