@@ -402,13 +402,13 @@ public sealed class Unpickler
         if (n > MaxLongBytes) throw Bad(_in.Position, $"integer of {n} bytes");
         var bytes = ReadBytes(n);
         var v = new BigInteger(bytes, isUnsigned: false, isBigEndian: false);
-        return v >= long.MinValue && v <= long.MaxValue ? (long)v : v;
+        return v >= long.MinValue && v <= long.MaxValue ? (object)(long)v : v;
     }
 
     private static object ParseInt(string s)
     {
         var v = BigInteger.Parse(s.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
-        return v >= long.MinValue && v <= long.MaxValue ? (long)v : v;
+        return v >= long.MinValue && v <= long.MaxValue ? (object)(long)v : v;
     }
 
     private string Utf8(byte[] b)
