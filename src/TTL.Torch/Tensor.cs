@@ -138,6 +138,14 @@ public sealed partial class Tensor : IDisposable
             NativeMethods.Check(NativeMethods.ttl_tensor_copy_to(Handle, p, (long)destination.Length * sizeof(T)));
     }
 
+    /// <summary>The raw little-endian bytes of the elements, dense row-major (any dtype).</summary>
+    public unsafe byte[] bytes()
+    {
+        var result = new byte[numel() * dtype.ElementSize()];
+        fixed (byte* p = result) NativeMethods.Check(NativeMethods.ttl_tensor_copy_to(Handle, p, result.Length));
+        return result;
+    }
+
     /// <summary>The single value of a one-element tensor.</summary>
     public T item<T>() where T : unmanaged
     {

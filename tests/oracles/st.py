@@ -28,7 +28,7 @@ def save(path, arrays, metadata=None):
     if metadata:
         header["__metadata__"] = {str(k): str(v) for k, v in metadata.items()}
     for name, a in arrays.items():
-        a = np.ascontiguousarray(a)
+        a = np.array(a, order="C", copy=False)  # ascontiguousarray would make 0-d arrays 1-d
         if a.dtype.byteorder == ">":
             a = a.astype(a.dtype.newbyteorder("<"))
         raw = a.tobytes()

@@ -1,0 +1,17 @@
+namespace TTL.Cli.Commands.Bench;
+
+/// <summary>
+/// One side-by-side measurement: our median time and the reference's on the same work.
+/// Speedup = reference / ours, so above 1 means the toolkit is faster (CLI.md).
+/// </summary>
+public sealed record BenchResult(string Name, double OursMs, string Reference, double ReferenceMs,
+    IReadOnlyDictionary<string, object>? Extra = null)
+{
+    public double Speedup => ReferenceMs / OursMs;
+}
+
+/// <summary>What every bench gets: thread count (same on both sides), repetitions, and a log for progress.</summary>
+public sealed record BenchContext(int Threads, int Runs, TextWriter Log);
+
+/// <summary>A named benchmark in `ttl bench`.</summary>
+public sealed record BenchSpec(string Name, string Description, Func<BenchContext, IReadOnlyList<BenchResult>> Run);

@@ -1,0 +1,94 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using TTL.Cli.Commands.Bench;
+
+namespace TTL.Cli.Commands;
+
+/// <summary>
+/// `ttl bench &lt;what&gt;`: runs the toolkit and its reference implementation side by side in one
+/// process tree, with the same thread count, and prints medians and the speedup (reference / ours).
+/// To add a bench: write Bench/&lt;What&gt;Bench.cs with a static method
+/// <c>IReadOnlyList&lt;BenchResult&gt; Run(BenchContext ctx)</c> and add one line to <see cref="Benches"/>.
+/// </summary>
+public static class BenchCommand
+{
+    public static readonly BenchSpec[] Benches =
+    [
+        new("binding", "3D conv-BN-ReLU stack forward+backward and per-op overhead: C# binding vs python3-torch on the same libtorch", BindingBench.Run),
+    ];
+
+    public static Command Create()
+    {
+        var cmd = new Command("bench", "side-by-side benchmarks against the reference implementations, printing ratios");
+        foreach (var spec in Benches) cmd.Subcommands.Add(CreateOne(spec));
+        return cmd;
+    }
+
+    private static Command CreateOne(BenchSpec spec)
+    {
+        var json = CommonOptions.Json();
+        var threads = CommonOptions.Threads();
+        var runs = new Option<int>("--runs") { Description = "timed repetitions per side (median reported)", DefaultValueFactory = _ => 5 };
+        var cmd = new Command(spec.Name, spec.Description) { json, threads, runs };
+        cmd.SetAction(pr =>
+        {
+            int t = pr.GetValue(threads);
+            int r = pr.GetValue(runs);
+            if (t < 1) throw new UsageException("--threads must be at least 1");
+            if (r < 1) throw new UsageException("--runs must be at least 1");
+            TTL.Torch.torch.set_num_threads(t);
+            var results = spec.Run(new BenchContext(t, r, pr.GetValue(json) ? TextWriter.Null : Console.Error));
+            if (pr.GetValue(json)) CommonOptions.PrintJson(new { host = Host(t), benchmarks = results.Select(ToJson).ToArray() });
+            else PrintTable(spec.Name, t, results);
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static object ToJson(BenchResult r)
+    {
+        var d = new Dictionary<string, object?>
+        {
+            ["name"] = r.Name,
+            ["ours_ms"] = Math.Round(r.OursMs, 4),
+            ["reference"] = r.Reference,
+            ["reference_ms"] = Math.Round(r.ReferenceMs, 4),
+            ["speedup"] = Math.Round(r.Speedup, 3),
+        };
+        if (r.Extra is not null) foreach (var (k, v) in r.Extra) d[k] = v;
+        return d;
+    }
+
+    private static object Host(int threads) => new
+    {
+        cpu = CpuName(),
+        threads,
+        cores = Environment.ProcessorCount,
+        gpu = (string?)null,
+        os = RuntimeInformation.OSDescription,
+        dotnet = RuntimeInformation.FrameworkDescription,
+        libtorch = TTL.Torch.torch.version,
+    };
+
+    private static void PrintTable(string what, int threads, IReadOnlyList<BenchResult> results)
+    {
+        Console.WriteLine($"ttl bench {what} — {CpuName()}, {threads} thread(s), medians");
+        int w = Math.Max(12, results.Max(r => r.Name.Length));
+        Console.WriteLine($"{"benchmark".PadRight(w)}  {"ours ms",10}  {"reference ms",12}  {"speedup",8}  reference");
+        foreach (var r in results)
+            Console.WriteLine($"{r.Name.PadRight(w)}  {r.OursMs,10:F3}  {r.ReferenceMs,12:F3}  {r.Speedup,7:F2}x  {r.Reference}");
+        foreach (var r in results.Where(r => r.Extra is not null))
+            Console.WriteLine($"  {r.Name}: " + string.Join(", ", r.Extra!.Select(kv => $"{kv.Key}={kv.Value}")));
+    }
+
+    internal static string CpuName()
+    {
+        try
+        {
+            foreach (var line in File.ReadLines("/proc/cpuinfo"))
+                if (line.StartsWith("model name", StringComparison.Ordinal)) return line[(line.IndexOf(':') + 1)..].Trim();
+        }
+        catch (IOException) { }
+        return RuntimeInformation.ProcessArchitecture.ToString();
+    }
+}
