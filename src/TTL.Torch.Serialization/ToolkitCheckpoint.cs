@@ -100,8 +100,8 @@ public static class ToolkitCheckpoint
         ToolkitCheckpointMeta? meta;
         try { meta = JsonSerializer.Deserialize<ToolkitCheckpointMeta>(metaText, Json); }
         catch (JsonException e) { throw new InvalidDataException($"{name}: {MetaKey} is not valid: {e.Message}"); }
-        if (meta is null || meta.Versions is null)
-            throw new InvalidDataException($"{name}: {MetaKey} is not valid: versions are missing");
+        if (meta?.Versions?.Toolkit is null)
+            throw new InvalidDataException($"{name}: {MetaKey} is not valid: versions.toolkit is missing");
         foreach (var t in st.Tensors)
             if (!HasSection(t.Name)) throw new InvalidDataException($"{name}: tensor '{t.Name}' has no SECTION. prefix");
         return new Contents(meta, st.Tensors);
