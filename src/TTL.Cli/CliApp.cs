@@ -18,6 +18,7 @@ public static class CliApp
         root.Subcommands.Add(InfoCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(CheckpointCommands.Create());
+        root.Subcommands.Add(PreprocessCommand.Create());
         return root;
     }
 
