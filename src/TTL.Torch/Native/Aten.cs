@@ -34,6 +34,7 @@ internal static class Aten
     public static readonly Op zero_ = new("aten::zero_");
     public static readonly Op fill_ = new("aten::fill_", "Scalar");
     public static readonly Op local_scalar_dense = new("aten::_local_scalar_dense");
+    public static readonly Op set_data = new("aten::set_data");
 
     // shape
     public static readonly Op view = new("aten::view");
@@ -95,6 +96,7 @@ internal static class Aten
     public static readonly Op sqrt_ = new("aten::sqrt_");
     public static readonly Op normal_ = new("aten::normal_");
     public static readonly Op uniform_ = new("aten::uniform_");
+    public static readonly Op maximum_out = new("aten::maximum", "out");
     public static readonly Op bernoulli_p = new("aten::bernoulli", "p");
 
     public static readonly Op exp = new("aten::exp");
@@ -191,6 +193,7 @@ internal static class Aten
     public static readonly Op relu = new("aten::relu");
     public static readonly Op relu_ = new("aten::relu_");
     public static readonly Op leaky_relu = new("aten::leaky_relu");
+    public static readonly Op leaky_relu_ = new("aten::leaky_relu_");
     public static readonly Op prelu = new("aten::prelu");
     public static readonly Op gelu = new("aten::gelu");
     public static readonly Op elu = new("aten::elu");
