@@ -26,7 +26,8 @@ public static class NiftiReader
         using var src = Open(path, options, forFloat: true);
         var h = src.Header;
         var shape = h.SpatialShape;
-        var dst = new float[h.Channels * shape[0] * shape[1] * shape[2]];
+        // Every element is overwritten by the decoder, so skip zeroing hundreds of megabytes.
+        var dst = GC.AllocateUninitializedArray<float>((int)(h.Channels * shape[0] * shape[1] * shape[2]));
         long planeBytes = (long)shape[0] * shape[1] * NiftiDataTypes.BytesPerVoxel(h.DataType);
         long planes = (long)shape[2] * h.ExtraCount;
         int chunkPlanes = (int)Math.Clamp(ChunkBytes / Math.Max(1, planeBytes), 1, planes);

@@ -18,6 +18,9 @@ public static class VoxelCodec
     /// <summary>Number of i values handled together so the output rows they touch stay in L1.</summary>
     private const int IBlock = 64;
 
+    /// <summary>Planes (k values) gathered per tile before they are stored to the output rows.</summary>
+    private const int KBlock = 64;
+
     /// <summary>Reverses the byte order of every component in place (big-endian files).</summary>
     public static void SwapBytes(Span<byte> data, NiftiDataType type)
     {
@@ -72,6 +75,10 @@ public static class VoxelCodec
         Parallel.For(0, J, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads) }, j =>
         {
             ReadOnlySpan<T> src = MemoryMarshal.Cast<byte, T>(srcBytes.AsSpan(0, (int)(plane * planeCount * Unsafe.SizeOf<T>())));
+            // Transpose through a small tile: output rows lie J·K floats apart (often a multiple of
+            // the page size, so they collide in the same cache sets); gathering a tile first lets
+            // each output row receive one contiguous run of k values instead of scattered stores.
+            Span<float> tile = stackalloc float[IBlock * KBlock];
             int p = 0;
             while (p < planeCount)
             {
@@ -80,18 +87,23 @@ public static class VoxelCodec
                 long t = global / K;
                 int k0 = (int)(global % K);
                 int run = Math.Min(planeCount - p, K - k0);
-                long outBase = t * volume + (long)j * K + k0;
-                for (int i0 = 0; i0 < I; i0 += IBlock)
+                for (int r0 = 0; r0 < run; r0 += KBlock)
                 {
-                    int i1 = Math.Min(I, i0 + IBlock);
-                    for (int r = 0; r < run; r++)
+                    int rn = Math.Min(KBlock, run - r0);
+                    long outBase = t * volume + (long)j * K + k0 + r0;
+                    for (int i0 = 0; i0 < I; i0 += IBlock)
                     {
-                        ReadOnlySpan<T> row = src.Slice((int)((p + r) * plane + (long)j * I), I);
-                        long o = outBase + r;
-                        if (scaled)
-                            for (int i = i0; i < i1; i++) dst[o + i * rowStride] = (float)(double.CreateTruncating(row[i]) * slope + inter);
-                        else
-                            for (int i = i0; i < i1; i++) dst[o + i * rowStride] = float.CreateTruncating(row[i]);
+                        int ni = Math.Min(IBlock, I - i0);
+                        for (int r = 0; r < rn; r++)
+                        {
+                            ReadOnlySpan<T> row = src.Slice((int)((p + r0 + r) * plane + (long)j * I + i0), ni);
+                            if (scaled)
+                                for (int i = 0; i < ni; i++) tile[i * KBlock + r] = (float)(double.CreateTruncating(row[i]) * slope + inter);
+                            else
+                                for (int i = 0; i < ni; i++) tile[i * KBlock + r] = float.CreateTruncating(row[i]);
+                        }
+                        for (int i = 0; i < ni; i++)
+                            tile.Slice(i * KBlock, rn).CopyTo(dst.AsSpan((int)(outBase + (i0 + i) * rowStride), rn));
                     }
                 }
                 p += run;
