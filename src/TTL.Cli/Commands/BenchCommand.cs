@@ -15,6 +15,7 @@ public static class BenchCommand
     public static readonly BenchSpec[] Benches =
     [
         new("binding", "3D conv-BN-ReLU stack forward+backward and per-op overhead: C# binding vs python3-torch on the same libtorch", BindingBench.Run),
+        new("nifti", "read a 512×512×300 int16 volume (.nii.gz and .nii) to floats: TTL.Imaging vs nibabel get_fdata()", NiftiBench.Run),
     ];
 
     public static Command Create()
