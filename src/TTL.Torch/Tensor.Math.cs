@@ -113,10 +113,11 @@ public sealed partial class Tensor
 
     // ---- reductions -----------------------------------------------------------------------
 
-    public Tensor sum(DType? dtype = null) => Aten.sum.Call(this, dtype);
+    // No bare-dtype overloads: a literal 0 converts to any enum and would pick them over a dim.
+    public Tensor sum() => Aten.sum.Call(this);
     public Tensor sum(long[] dim, bool keepdim = false, DType? dtype = null) => Aten.sum_dim.Call(this, dim, keepdim, dtype);
     public Tensor sum(long dim, bool keepdim = false) => sum([dim], keepdim);
-    public Tensor mean(DType? dtype = null) => Aten.mean.Call(this, dtype);
+    public Tensor mean() => Aten.mean.Call(this);
     public Tensor mean(long[] dim, bool keepdim = false, DType? dtype = null) => Aten.mean_dim.Call(this, dim, keepdim, dtype);
     public Tensor mean(long dim, bool keepdim = false) => mean([dim], keepdim);
     /// <summary>Variance over all elements or the given dims; unbiased (n - 1) by default like PyTorch.</summary>
