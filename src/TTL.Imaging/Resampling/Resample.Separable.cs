@@ -5,8 +5,8 @@ namespace TTL.Imaging.Resampling;
 
 /// <summary>
 /// Fast paths for axis-aligned mappings (voxel map with a diagonal 3×3 part: resampling to a
-/// spacing or a shape without rotation). Trilinear runs as three 1D passes (k, then j, then i),
-/// each pass a blend of two rows; the j and i passes are contiguous and vectorised. The per-axis
+/// spacing or a shape without rotation). Trilinear runs as three 1D passes (i, then j, then k), per
+/// output plane; the i and j passes blend contiguous rows and are vectorised. The per-axis
 /// taps and the blend order are the general path's, so the results are bit-identical to it.
 /// </summary>
 public static partial class Resample
@@ -32,44 +32,34 @@ public static partial class Resample
         var tb = LinearAxis(o1, n1, m[1, 1], m[1, 3], mode);
         var tc = LinearAxis(o2, n2, m[2, 2], m[2, 3], mode);
 
-        // Pass k: (n0, n1, n2) → (n0, n1, o2), a gather per output column.
-        var passK = new float[(long)n0 * n1 * o2];
-        Parallelism.ForSlabs((long)n0 * n1, 64, (from, to) =>
-        {
-            var s = src.AsSpan();
-            for (long r = from; r < to; r++)
-            {
-                var inRow = s.Slice((int)(r * n2), n2);
-                var outRow = passK.AsSpan((int)(r * o2), o2);
-                for (int k = 0; k < o2; k++)
-                    outRow[k] = tc.Inside[k] ? Taps.Lerp(inRow[tc.I0[k]], inRow[tc.I1[k]], tc.W[k]) : fill;
-            }
-        });
-
-        // Pass j: (n0, n1, o2) → (n0, o1, o2), blends of whole rows.
-        var passJ = new float[(long)n0 * o1 * o2];
-        Parallelism.ForSlabs((long)n0 * o1, 16, (from, to) =>
-        {
-            for (long r = from; r < to; r++)
-            {
-                int i = (int)(r / o1), j = (int)(r % o1);
-                var outRow = passJ.AsSpan((int)(r * o2), o2);
-                if (!tb.Inside[j]) { outRow.Fill(fill); continue; }
-                BlendRows(passK.AsSpan((int)(((long)i * n1 + tb.I0[j]) * o2), o2),
-                          passK.AsSpan((int)(((long)i * n1 + tb.I1[j]) * o2), o2), tb.W[j], outRow);
-            }
-        });
-
-        // Pass i: (n0, o1, o2) → (o0, o1, o2), blends of whole planes.
-        int plane = o1 * o2;
+        // Per output plane i': blend two source planes (i pass), then rows of that plane (j pass),
+        // then gather along k. Blending i and j first shrinks the data before the only
+        // non-contiguous pass, and the plane-sized scratch buffers stay in cache.
+        int outPlane = o1 * o2;
         Parallelism.ForSlabs(o0, 1, (from, to) =>
         {
+            var s = src.AsSpan();
             var d = dst.AsSpan();
+            var planeI = new float[n1 * n2];
+            var planeJ = new float[o1 * n2];
             for (int i = (int)from; i < to; i++)
             {
-                var outPlane = d.Slice(i * plane, plane);
-                if (!ta.Inside[i]) { outPlane.Fill(fill); continue; }
-                BlendRows(passJ.AsSpan(ta.I0[i] * plane, plane), passJ.AsSpan(ta.I1[i] * plane, plane), ta.W[i], outPlane);
+                var outP = d.Slice(i * outPlane, outPlane);
+                if (!ta.Inside[i]) { outP.Fill(fill); continue; }
+                BlendRows(s.Slice(ta.I0[i] * n1 * n2, n1 * n2), s.Slice(ta.I1[i] * n1 * n2, n1 * n2), ta.W[i], planeI);
+                for (int j = 0; j < o1; j++)
+                {
+                    var row = planeJ.AsSpan(j * n2, n2);
+                    if (!tb.Inside[j]) { row.Fill(fill); continue; }
+                    BlendRows(planeI.AsSpan(tb.I0[j] * n2, n2), planeI.AsSpan(tb.I1[j] * n2, n2), tb.W[j], row);
+                }
+                for (int j = 0; j < o1; j++)
+                {
+                    var inRow = planeJ.AsSpan(j * n2, n2);
+                    var outRow = outP.Slice(j * o2, o2);
+                    for (int k = 0; k < o2; k++)
+                        outRow[k] = tc.Inside[k] ? Taps.Lerp(inRow[tc.I0[k]], inRow[tc.I1[k]], tc.W[k]) : fill;
+                }
             }
         });
     }

@@ -180,15 +180,15 @@ public static partial class Resample
                             d[row + k] = fill;
                             continue;
                         }
-                        // Blend along k, then j, then i: the order of the separable passes.
+                        // Blend along i, then j, then k: the order of the separable passes.
                         int r00 = (a0 * n1 + b0) * n2, r01 = (a0 * n1 + b1) * n2, r10 = (a1 * n1 + b0) * n2, r11 = (a1 * n1 + b1) * n2;
-                        float v00 = Taps.Lerp(s[r00 + c0], s[r00 + c1], wc);
-                        float v01 = Taps.Lerp(s[r01 + c0], s[r01 + c1], wc);
-                        float v10 = Taps.Lerp(s[r10 + c0], s[r10 + c1], wc);
-                        float v11 = Taps.Lerp(s[r11 + c0], s[r11 + c1], wc);
-                        float v0 = Taps.Lerp(v00, v01, wb);
-                        float v1 = Taps.Lerp(v10, v11, wb);
-                        d[row + k] = Taps.Lerp(v0, v1, wa);
+                        float u00 = Taps.Lerp(s[r00 + c0], s[r10 + c0], wa);
+                        float u01 = Taps.Lerp(s[r00 + c1], s[r10 + c1], wa);
+                        float u10 = Taps.Lerp(s[r01 + c0], s[r11 + c0], wa);
+                        float u11 = Taps.Lerp(s[r01 + c1], s[r11 + c1], wa);
+                        float v0 = Taps.Lerp(u00, u10, wb);
+                        float v1 = Taps.Lerp(u01, u11, wb);
+                        d[row + k] = Taps.Lerp(v0, v1, wc);
                     }
                 }
         });
