@@ -6,8 +6,8 @@
 // function here. Every entry point catches every C++ exception and reports it through
 // ttl_last_error(); nothing in here may terminate the process.
 //
-// Compiles against libtorch 1.13 (Debian) and 2.x (PyTorch wheels); version-specific code is
-// guarded by TORCH_VERSION_MAJOR.
+// Compiles against libtorch 1.13 (Debian) and 2.x (PyTorch wheels): it uses only API present in
+// both, and names no optional type (c10::optional became std::optional during 2.x).
 
 #include <torch/torch.h>
 #include <torch/version.h>
@@ -114,10 +114,12 @@ c10::IValue to_ivalue(const ttl_value& v, const c10::Argument& arg) {
       return c10::IValue(list);
     }
     case TAG_OPT_TENSOR_LIST: {
+      // Built as a generic list of Tensor? so that no optional type is named: c10::optional
+      // became std::optional during 2.x.
       auto** data = static_cast<Tensor**>(v.p);
-      c10::List<c10::optional<Tensor>> list;
+      c10::impl::GenericList list(c10::OptionalType::create(c10::TensorType::get()));
       for (int32_t k = 0; k < v.len; ++k)
-        list.push_back(data[k] ? c10::optional<Tensor>(*data[k]) : c10::nullopt);
+        list.push_back(data[k] ? c10::IValue(*data[k]) : c10::IValue());
       return c10::IValue(list);
     }
     case TAG_STRING:
@@ -373,8 +375,9 @@ TTL_API int ttl_tensor_set_grad(Tensor* t, Tensor* grad) {
 
 TTL_API int ttl_backward(Tensor* t, Tensor* grad, int retain_graph, int create_graph) {
   return guarded([&] {
-    t->backward(grad ? *grad : Tensor(), retain_graph ? c10::optional<bool>(true) : c10::nullopt,
-                create_graph != 0);
+    // PyTorch's default for an unspecified retain_graph is create_graph; passing the bool
+    // converts to whichever optional<bool> this libtorch uses.
+    t->backward(grad ? *grad : Tensor(), retain_graph != 0 || create_graph != 0, create_graph != 0);
   });
 }
 
@@ -390,8 +393,7 @@ TTL_API int ttl_autograd_grad(Tensor** outputs, Tensor** grad_outputs, int32_t n
       gouts.push_back(grad_outputs && grad_outputs[k] ? *grad_outputs[k] : Tensor());
     }
     for (int32_t k = 0; k < nin; ++k) ins.push_back(*inputs[k]);
-    auto grads = torch::autograd::grad(outs, ins, gouts,
-                                       retain_graph ? c10::optional<bool>(true) : c10::nullopt,
+    auto grads = torch::autograd::grad(outs, ins, gouts, retain_graph != 0 || create_graph != 0,
                                        create_graph != 0, allow_unused != 0);
     for (int32_t k = 0; k < nin; ++k) result[k] = grads[k].defined() ? box(grads[k]) : nullptr;
   });
