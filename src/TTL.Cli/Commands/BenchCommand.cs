@@ -16,6 +16,7 @@ public static class BenchCommand
     [
         new("binding", "3D conv-BN-ReLU stack forward+backward and per-op overhead: C# binding vs python3-torch on the same libtorch", BindingBench.Run),
         new("nifti", "read a 512×512×300 int16 volume (.nii.gz and .nii) to floats: TTL.Imaging vs nibabel get_fdata()", NiftiBench.Run),
+        new("preprocess", "reorient LPS→RAS + resample 0.7→1.5 mm trilinear + z-score on 512×512×300: TTL.Imaging vs nibabel + scipy + numpy", PreprocessBench.Run),
     ];
 
     public static Command Create()
