@@ -20,6 +20,7 @@ public static class CliApp
         root.Subcommands.Add(NiftiCommands.Create());
         root.Subcommands.Add(CheckpointCommands.Create());
         root.Subcommands.Add(PreprocessCommand.Create());
+        root.Subcommands.Add(SvccaCommand.Create());
         return root;
     }
 
