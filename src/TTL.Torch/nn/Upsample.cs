@@ -35,6 +35,6 @@ public sealed class Upsample : Module<Tensor, Tensor>
         string info = scale_factor is not null
             ? "scale_factor=" + (scale_factor.Length == 1 ? Repr.Float(scale_factor[0]) : Repr.Tuple(scale_factor))
             : "size=" + (size!.Length == 1 ? size[0].ToString() : Repr.Tuple(size));
-        return $"{info}, mode={Repr.Str(mode)}";
+        return $"{info}, mode={mode}";
     }
 }
