@@ -21,6 +21,7 @@ public static class CliApp
         root.Subcommands.Add(CheckpointCommands.Create());
         root.Subcommands.Add(PreprocessCommand.Create());
         root.Subcommands.Add(SvccaCommand.Create());
+        root.Subcommands.Add(ModelCommands.Create());
         return root;
     }
 

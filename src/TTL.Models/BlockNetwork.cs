@@ -107,6 +107,24 @@ public abstract class BlockNetwork : Module<Tensor, Tensor>
     }
 
     /// <summary>
+    /// Runs the kept body once, handing each cut's activation to <paramref name="visit"/> (valid only
+    /// during the call) before going on; returns the last activation. Summaries and activation capture
+    /// use it to see every block without holding every activation at once.
+    /// </summary>
+    public virtual Tensor forward_each(Tensor x, Action<CutPoint, Tensor> visit)
+    {
+        var y = x;
+        for (int p = 0; p < KeptBlocks; p++)
+        {
+            var next = ForwardBlock(p, y);
+            if (!ReferenceEquals(y, x)) y.Dispose();
+            y = next;
+            visit(AllCutPoints[p], y);
+        }
+        return y;
+    }
+
+    /// <summary>
     /// The cut point named by <paramref name="spec"/>: its 1-based index (<c>7</c>), its block name
     /// (<c>layer2.0</c>), a stage name meaning that stage's last block (<c>layer2</c>), or <c>full</c>
     /// (the last block of the architecture). Resolves against the full architecture's cut points.
