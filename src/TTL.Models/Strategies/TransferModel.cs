@@ -1,0 +1,57 @@
+using TTL.Models.Checkpoints;
+using TTL.Torch;
+using TTL.Torch.Modules;
+using TTL.Torch.Optim;
+
+namespace TTL.Models.Strategies;
+
+/// <summary>Parameters trained at one learning-rate multiplier (<c>body</c> or <c>head</c>).</summary>
+public sealed record ParameterGroup(string Name, IReadOnlyList<(string Name, Tensor Parameter)> Parameters, double LrMultiplier);
+
+/// <summary>
+/// What a strategy produces: the network (body + new head), its trainable parameter groups, the
+/// names of the frozen parameters (requires_grad off, in no group), and how the pretrained
+/// weights were used. Disposing it disposes the network.
+/// </summary>
+public sealed class TransferModel : IDisposable
+{
+    public TransferModel(Strategy strategy, BlockNetwork network, IReadOnlyList<ParameterGroup> groups, IReadOnlyList<string> frozen,
+        ImportReport? import)
+    {
+        Strategy = strategy;
+        Network = network;
+        Groups = groups;
+        Frozen = frozen;
+        Import = import;
+    }
+
+    public Strategy Strategy { get; }
+
+    public BlockNetwork Network { get; }
+
+    public IReadOnlyList<ParameterGroup> Groups { get; }
+
+    public IReadOnlyList<string> Frozen { get; }
+
+    /// <summary>How the pretrained file was loaded (null for scratch and meanvar, which copy no tensor).</summary>
+    public ImportReport? Import { get; }
+
+    /// <summary>Optimizer parameter groups, each at <paramref name="lr"/> × its multiplier.</summary>
+    public IReadOnlyList<ParamGroup> ParamGroups(double lr) =>
+        Groups.Where(g => g.Parameters.Count > 0).Select(g => new ParamGroup(g.Parameters.Select(p => p.Parameter), lr * g.LrMultiplier)).ToList();
+
+    /// <summary>
+    /// Training or eval mode. In training mode the normalisation layers whose parameters are all
+    /// frozen stay in eval mode, so a frozen block keeps its pretrained running statistics too.
+    /// </summary>
+    public void SetTraining(bool training)
+    {
+        Network.train(training);
+        if (!training || Frozen.Count == 0) return;
+        foreach (var (_, m) in Network.named_modules())
+            if (m is NormBase3d norm && norm.parameters().Any() && norm.parameters().All(p => !p.requires_grad))
+                norm.eval();
+    }
+
+    public void Dispose() => Network.Dispose();
+}
