@@ -77,8 +77,8 @@ public class PipelineTests
         int loads = 0;
         Sample Load() { loads++; return new Sample(Image(0), null, "case"); }
 
-        var (first, hit1) = cache.GetOrCompute(pipeline, file, null, "case", Load);
-        var (second, hit2) = cache.GetOrCompute(pipeline, file, null, "case", Load);
+        var (first, hit1) = cache.GetOrCompute(pipeline, [file], "case", Load);
+        var (second, hit2) = cache.GetOrCompute(pipeline, [file], "case", Load);
         Assert.False(hit1);
         Assert.True(hit2);
         Assert.Equal(1, loads);
@@ -88,14 +88,14 @@ public class PipelineTests
 
         // Random steps are not part of the key.
         var otherRandom = new Pipeline([new SpacingTransform([1.2, 1.2, 1.2]), new ZScoreTransform(), new GammaTransform(1, [1, 2])]);
-        Assert.True(cache.GetOrCompute(otherRandom, file, null, "case", Load).Hit);
+        Assert.True(cache.GetOrCompute(otherRandom, [file], "case", Load).Hit);
 
         var changed = new Pipeline([new SpacingTransform([1.3, 1.2, 1.2]), new ZScoreTransform()]);
-        Assert.False(cache.GetOrCompute(changed, file, null, "case", Load).Hit);
+        Assert.False(cache.GetOrCompute(changed, [file], "case", Load).Hit);
         Assert.Equal(2, loads);
 
         File.WriteAllBytes(file, [1, 2, 4]);
-        Assert.False(cache.GetOrCompute(pipeline, file, null, "case", Load).Hit);
+        Assert.False(cache.GetOrCompute(pipeline, [file], "case", Load).Hit);
         Assert.Equal(3, loads);
         Assert.Equal(2, cache.Hits);
         Assert.Equal(3, cache.Misses);

@@ -32,11 +32,15 @@ public sealed class PipelineCache(string directory)
         return Convert.ToHexString(sha.GetHashAndReset()).ToLowerInvariant();
     }
 
+    /// <summary>The cached result for a dataset case (keyed by its image and label files), or the computed one.</summary>
+    public (Sample Sample, bool Hit) GetOrCompute(Pipeline pipeline, Datasets.DatasetCase c, Func<Sample> load) =>
+        GetOrCompute(pipeline, Datasets.CaseLoader.Files(c), c.Id, load);
+
     /// <summary>The cached result for the files, or the computed one (then stored).</summary>
-    public (Sample Sample, bool Hit) GetOrCompute(Pipeline pipeline, string imagePath, string? labelPath, string id, Func<Sample> load)
+    public (Sample Sample, bool Hit) GetOrCompute(Pipeline pipeline, string?[] files, string id, Func<Sample> load)
     {
         System.IO.Directory.CreateDirectory(Directory);
-        string key = Key(pipeline.DeterministicHash(), imagePath, labelPath);
+        string key = Key(pipeline.DeterministicHash(), files);
         string path = Path.Combine(Directory, key + ".ttlvol");
         if (VolumeCacheFile.TryRead(path, id) is Sample cached)
         {
