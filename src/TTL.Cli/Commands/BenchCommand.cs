@@ -16,6 +16,7 @@ public static class BenchCommand
     [
         new("binding", "3D conv-BN-ReLU stack forward+backward and per-op overhead: C# binding vs python3-torch on the same libtorch", BindingBench.Run),
         new("nifti", "read a 512×512×300 int16 volume (.nii.gz and .nii) to floats: TTL.Imaging vs nibabel get_fdata()", NiftiBench.Run),
+        new("svcca", "SVCCA on 200,000×512 per side vs the published NumPy code path, and a streamed 2,000,000×256 case", SvccaBench.Run),
         new("preprocess", "reorient LPS→RAS + resample 0.7→1.5 mm trilinear + z-score on 512×512×300: TTL.Imaging vs nibabel + scipy + numpy", PreprocessBench.Run),
     ];
 
@@ -54,8 +55,9 @@ public static class BenchCommand
             ["name"] = r.Name,
             ["ours_ms"] = Math.Round(r.OursMs, 4),
             ["reference"] = r.Reference,
-            ["reference_ms"] = Math.Round(r.ReferenceMs, 4),
-            ["speedup"] = Math.Round(r.Speedup, 3),
+            // NaN: the reference did not run (e.g. it does not fit in memory); JSON has no NaN.
+            ["reference_ms"] = double.IsNaN(r.ReferenceMs) ? null : Math.Round(r.ReferenceMs, 4),
+            ["speedup"] = double.IsNaN(r.Speedup) ? null : Math.Round(r.Speedup, 3),
         };
         if (r.Extra is not null) foreach (var (k, v) in r.Extra) d[k] = v;
         return d;
