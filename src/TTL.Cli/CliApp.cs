@@ -22,6 +22,7 @@ public static class CliApp
         root.Subcommands.Add(PreprocessCommand.Create());
         root.Subcommands.Add(SvccaCommand.Create());
         root.Subcommands.Add(ModelCommands.Create());
+        root.Subcommands.Add(FeaturesCommand.Create());
         return root;
     }
 

@@ -122,7 +122,7 @@ public sealed class StrategyBuilder
 
     /// <summary>
     /// TransFusion's reuse: every tensor of blocks 1..K whose shape slimming left unchanged is
-    /// copied (a U-Net's decoder partner of level K sees a slimmed level below, so it is new);
+    /// copied (for a U-Net the decoder partner of level K belongs to level K+1, which is slimmed, so it is new);
     /// everything else keeps its random initialisation.
     /// </summary>
     private static ImportReport LoadBlocksUpTo(BlockNetwork network, IReadOnlyDictionary<string, Tensor> pretrained, CutPoint cut)

@@ -10,10 +10,11 @@ namespace TTL.Models.UNets;
 /// decoder partner for every level but the deepest (up-convolution of the level below,
 /// concatenation with the skip, a unit); then the head, a 1³ convolution to the output channels.
 /// <para>
-/// Cut points are the levels (<c>level1</c> … <c>levelL</c>); a level owns its encoder unit and its
-/// decoder partner. Truncating at level k keeps encoder levels 1..k and the decoder partners of
-/// levels 1..k−1: level k becomes the bottleneck, whose width is the one its old decoder path
-/// delivered, so every kept tensor keeps its shape and loads from the full network.
+/// Cut points are the levels (<c>level1</c> … <c>levelL</c>). Level k owns its encoder unit and the
+/// decoder partner of level k−1, the one that up-samples level k's output: those are exactly what
+/// truncating at k−1 removes. Truncating at level k keeps encoder levels 1..k and the decoder
+/// partners of levels 1..k−1: level k becomes the bottleneck, whose width is the one its old
+/// decoder path delivered, so every kept tensor keeps its shape and loads from the full network.
 /// </para>
 /// <para>
 /// <see cref="BlockNetwork.forward_to"/> and <see cref="BlockNetwork.features"/> give the encoder's
@@ -25,6 +26,7 @@ public abstract class UNetBase : BlockNetwork
     private readonly List<DownTransition> _down = new();
     private readonly List<UpTransition> _up = new();
     private readonly List<CutPoint> _cuts = new();
+    private string? _partnerAbove;
 
     protected UNetBase(int keptBlocks) : base(keptBlocks)
     {
@@ -44,7 +46,8 @@ public abstract class UNetBase : BlockNetwork
         string? upName, Func<UpTransition>? up)
     {
         var prefixes = new List<string> { downName + "." };
-        if (upName is not null) prefixes.Add(upName + ".");
+        if (_partnerAbove is not null) prefixes.Add(_partnerAbove + ".");
+        _partnerAbove = upName;
         _cuts.Add(new CutPoint(level, $"level{level}", level, true, channels, 1L << (level - 1), prefixes));
         if (level > KeptBlocks) return;
         var d = down();
