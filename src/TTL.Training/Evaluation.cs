@@ -1,0 +1,128 @@
+using System.Text.Json.Nodes;
+using TTL.Imaging.Datasets;
+using TTL.Models.Strategies;
+using TTL.Torch;
+using TTL.Training.Data;
+using TTL.Training.Inference;
+using TTL.Training.Metrics;
+using F = TTL.Torch.torch.nn.functional;
+
+namespace TTL.Training;
+
+/// <summary>Metrics of one evaluation, by name (the JSON keys of `ttl eval --json`).</summary>
+public sealed class EvaluationMetrics
+{
+    public int N { get; init; }
+    public Dictionary<string, double> Values { get; } = new();
+    public Dictionary<string, double[]> PerClass { get; } = new();
+
+    public double Get(string name) => Values.TryGetValue(name, out var v) ? v
+        : throw new InvalidDataException($"metric '{name}' is not one of {string.Join(", ", Values.Keys)}");
+
+    public JsonObject ToJson()
+    {
+        var o = new JsonObject { ["n"] = N };
+        foreach (var (k, v) in Values) o[k] = double.IsFinite(v) ? v : null;
+        foreach (var (k, v) in PerClass) o[k] = new JsonArray(v.Select(x => (JsonNode?)(double.IsFinite(x) ? JsonValue.Create(x) : null)).ToArray());
+        return o;
+    }
+}
+
+/// <summary>One case's prediction: class probabilities (classification) and the true label if known.</summary>
+public sealed record CasePrediction(string Id, double[] Probabilities, int? Label);
+
+/// <summary>Runs a trained model over cases in eval mode and scores it.</summary>
+public static class Evaluation
+{
+    public static EvaluationMetrics Evaluate(Experiment x, IReadOnlyList<DatasetCase> cases, double overlap)
+    {
+        var source = ReferenceEquals(cases, x.Split.Validation) ? x.Validation
+            : new SampleSource(cases, x.Pipeline, x.Config.Data.Cache, x.Task == TaskKind.Segmentation, null, 0);
+        return x.Task == TaskKind.Segmentation ? Segment(x, source, overlap) : Score(Classify(x, source), x.Classes);
+    }
+
+    /// <summary>Class probabilities for every case of the source (softmax of the logits).</summary>
+    public static List<CasePrediction> Classify(Experiment x, SampleSource source)
+    {
+        x.Model.SetTraining(false);
+        var net = x.Model.Network;
+        var result = new List<CasePrediction>();
+        int batchSize = x.Config.Train.BatchSize;
+        using var noGrad = torch.no_grad();
+        for (int start = 0; start < source.Count; start += batchSize)
+        {
+            using var scope = torch.NewDisposeScope();
+            var samples = Enumerable.Range(start, Math.Min(batchSize, source.Count - start))
+                .Select(i => source.Prepare(i, 0, train: false) with { ClassLabel = source.Cases[i].ClassLabel ?? 0 }).ToList();
+            using var batch = Batch.Collate(samples);
+            var probs = F.softmax(net.call(batch.Images), 1).to(DType.Float64).data<double>();
+            int k = (int)(probs.Length / samples.Count);
+            for (int n = 0; n < samples.Count; n++)
+                result.Add(new CasePrediction(samples[n].Id, probs.AsSpan(n * k, k).ToArray(), source.Cases[start + n].ClassLabel));
+        }
+        return result;
+    }
+
+    public static EvaluationMetrics Score(IReadOnlyList<CasePrediction> predictions, int classes)
+    {
+        var labelled = predictions.Where(p => p.Label is not null).ToList();
+        if (labelled.Count == 0) throw new InvalidDataException("no case with a class label to score");
+        var probs = labelled.SelectMany(p => p.Probabilities).ToArray();
+        var r = ClassificationMetrics.Compute(probs, labelled.Select(p => p.Label!.Value).ToArray(), classes);
+        var m = new EvaluationMetrics { N = r.N };
+        m.Values["accuracy"] = r.Accuracy;
+        m.Values["balanced_accuracy"] = r.BalancedAccuracy;
+        m.Values["auroc"] = r.Auroc;
+        m.Values["auprc"] = r.Auprc;
+        m.Values["f1"] = r.F1;
+        if (r.Sensitivity is double se) m.Values["sensitivity"] = se;
+        if (r.Specificity is double sp) m.Values["specificity"] = sp;
+        return m;
+    }
+
+    /// <summary>Sliding-window logits [K, I, J, K] of one preprocessed case.</summary>
+    public static Tensor SegmentLogits(Experiment x, PreparedSample s, double overlap, bool tta = false)
+    {
+        x.Model.SetTraining(false);
+        var net = x.Model.Network;
+        using var volume = torch.tensor(s.Image, s.Channels, s.Shape[0], s.Shape[1], s.Shape[2]);
+        var options = new SlidingWindowOptions { PatchSize = x.Config.Train.PatchSize!, Overlap = overlap, BatchSize = x.Config.Train.BatchSize, FlipTta = tta };
+        return SlidingWindow.Predict(volume, t => net.call(t), options);
+    }
+
+    private static EvaluationMetrics Segment(Experiment x, SampleSource source, double overlap)
+    {
+        var dice = new List<double[]>();
+        var hd = new List<double[]>();
+        for (int i = 0; i < source.Count; i++)
+        {
+            var s = source.Prepare(i, 0, train: false);
+            if (s.LabelMap is null) continue;
+            int[] predicted;
+            using (var scope = torch.NewDisposeScope())
+                predicted = SegmentLogits(x, s, overlap).argmax(0).to(DType.Int32).data<int>();
+            var truth = s.LabelMap.Select(v => (int)v).ToArray();
+            var r = SegmentationMetrics.Compute(predicted, truth, s.Shape, source.Deterministic(i).Image.Spacing, x.Classes);
+            dice.Add(r.DicePerClass);
+            hd.Add(r.Hd95PerClass);
+        }
+        if (dice.Count == 0) throw new InvalidDataException("no case with a label map to score");
+        var m = new EvaluationMetrics { N = dice.Count };
+        var dicePerClass = NanMeanColumns(dice);
+        var hdPerClass = NanMeanColumns(hd);
+        m.PerClass["dice_per_class"] = dicePerClass;
+        m.PerClass["hd95_per_class"] = hdPerClass;
+        m.Values["dice"] = NanMean(dicePerClass);
+        m.Values["hd95"] = NanMean(hdPerClass);
+        return m;
+    }
+
+    private static double[] NanMeanColumns(List<double[]> rows) =>
+        Enumerable.Range(0, rows[0].Length).Select(c => NanMean(rows.Select(r => r[c]))).ToArray();
+
+    private static double NanMean(IEnumerable<double> v)
+    {
+        var finite = v.Where(double.IsFinite).ToList();
+        return finite.Count == 0 ? double.NaN : finite.Average();
+    }
+}

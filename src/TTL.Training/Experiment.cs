@@ -1,0 +1,114 @@
+using TTL.Imaging.Datasets;
+using TTL.Imaging.Pipelines;
+using TTL.Models;
+using TTL.Models.ResNets;
+using TTL.Models.Strategies;
+using TTL.Torch;
+using TTL.Training.Config;
+using TTL.Training.Data;
+
+namespace TTL.Training;
+
+/// <summary>
+/// Everything a run needs, resolved from its configuration before any training step: the dataset
+/// (checked: a bad file fails here, naming it), the split, the task and number of classes, the
+/// model built by its strategy, the loss, the model-selection metric and the sample sources.
+/// </summary>
+public sealed class Experiment : IDisposable
+{
+    public required ExperimentConfig Config { get; init; }
+    public required Dataset Dataset { get; init; }
+    public required Split Split { get; init; }
+    public required TaskKind Task { get; init; }
+    public required int Classes { get; init; }
+    public required TransferModel Model { get; init; }
+    public required Pipeline? Pipeline { get; init; }
+    public required SampleSource Train { get; init; }
+    public required SampleSource Validation { get; init; }
+    public required string Metric { get; init; }
+    public Tensor? ClassWeights { get; init; }
+
+    /// <summary>Items per training epoch: cases, or cases × patches per case for segmentation.</summary>
+    public int TrainItems => Task == TaskKind.Segmentation ? Split.Train.Count * Config.Train.PatchesPerCase : Split.Train.Count;
+
+    public Tensor Loss(Tensor logits, Tensor target) =>
+        Task == TaskKind.Segmentation || Config.Loss.Kind == "dice_ce"
+            ? Losses.DiceCrossEntropy(logits, target, ClassWeights)
+            : Losses.CrossEntropy(logits, target, ClassWeights, Config.Loss.LabelSmoothing);
+
+    /// <summary>
+    /// Opens the experiment's data and builds its model. With <paramref name="modelState"/> the
+    /// network is rebuilt for a trained run (its weights then come from the checkpoint, not from
+    /// the pretrained file).
+    /// </summary>
+    public static Experiment Open(ExperimentConfig cfg, string runDirectory, IReadOnlyDictionary<string, Tensor>? modelState = null)
+    {
+        var dataset = DatasetReader.Open(cfg.Data.Dataset);
+        if (dataset.Task == DatasetTask.ImagesOnly)
+            throw new InvalidDataException($"{Path.GetFileName(dataset.Source)}: the training cases have no labels");
+        DatasetValidator.Validate(dataset, readLabelValues: dataset.Task == DatasetTask.Segmentation, cfg.Threads);
+        var split = cfg.Data.Split.Kind switch
+        {
+            "column" => DatasetSplits.ByColumn(dataset),
+            "lists" => DatasetSplits.Explicit(dataset, cfg.Data.Split.Train ?? [], cfg.Data.Split.Val ?? []),
+            _ => DatasetSplits.KFold(dataset, cfg.Data.Split.Folds, cfg.Data.Split.Fold, cfg.Seed),
+        };
+        var task = dataset.Task == DatasetTask.Segmentation ? TaskKind.Segmentation : TaskKind.Classification;
+        int classes = cfg.Model.Classes ?? dataset.ClassCount;
+        if (classes < 2) throw new InvalidDataException($"{Path.GetFileName(dataset.Source)}: {classes} class(es); training needs at least 2");
+        if (task == TaskKind.Segmentation && cfg.Train.PatchSize is null)
+            throw new InvalidDataException("segmentation needs train.patch_size (the sliding-window size as well)");
+        var pipeline = cfg.Data.Pipeline is null ? null : Pipeline.Load(cfg.Data.Pipeline);
+        string cacheDir = cfg.Data.Cache ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(runDirectory))!, ".ttl-cache");
+        var train = new SampleSource(split.Train, pipeline, cacheDir, task == TaskKind.Segmentation, cfg.Train.PatchSize, cfg.Data.ForegroundRatio);
+        var validation = new SampleSource(split.Validation, pipeline, cacheDir, task == TaskKind.Segmentation, null, 0);
+
+        torch.manual_seed(cfg.Seed);
+        var builder = new StrategyBuilder(cfg.Model.Arch, task, classes, Options(cfg.Model), cfg.Model.Dropout);
+        var model = modelState is null
+            ? builder.Build(cfg.Model.Strategy, cfg.Model.Weights)
+            : builder.Build(Strategy.Parse(cfg.Model.Strategy), modelState);
+        if (modelState is not null) model.Network.load_state_dict(modelState, strict: true);
+
+        string metric = cfg.Train.Metric != "auto" ? cfg.Train.Metric
+            : task == TaskKind.Segmentation ? "dice" : classes == 2 ? "auprc" : "auroc";
+        return new Experiment
+        {
+            Config = cfg, Dataset = dataset, Split = split, Task = task, Classes = classes, Model = model, Pipeline = pipeline,
+            Train = train, Validation = validation, Metric = metric, ClassWeights = Weights(cfg, split, classes, task),
+        };
+    }
+
+    public static ArchitectureOptions Options(ModelConfig m) => new(
+        InChannels: m.InChannels,
+        Shortcut: m.Shortcut switch
+        {
+            null => null,
+            "A" or "a" => Shortcut.A,
+            "B" or "b" => Shortcut.B,
+            _ => throw new InvalidDataException($"model.shortcut '{m.Shortcut}' is not A or B"),
+        });
+
+    private static Tensor? Weights(ExperimentConfig cfg, Split split, int classes, TaskKind task)
+    {
+        var w = cfg.Loss.ClassWeights;
+        if (w is null || (w is System.Text.Json.Nodes.JsonValue v && v.TryGetValue<string>(out var s) && s == "none")) return null;
+        if (w is System.Text.Json.Nodes.JsonArray a)
+        {
+            if (a.Count != classes) throw new InvalidDataException($"loss.class_weights lists {a.Count} weights for {classes} classes");
+            return torch.tensor(a.Select(x => (float)x!.GetValue<double>()).ToArray(), classes).DetachFromDisposeScope();
+        }
+        if (task == TaskKind.Segmentation) throw new InvalidDataException("loss.class_weights: 'balanced' is for classification; give a list for segmentation");
+        // n / (K · n_k) over the training split, as scikit-learn's 'balanced'.
+        var counts = new double[classes];
+        foreach (var c in split.Train) counts[c.ClassLabel!.Value]++;
+        var weights = counts.Select(n => n == 0 ? 0f : (float)(split.Train.Count / (classes * n))).ToArray();
+        return torch.tensor(weights, classes).DetachFromDisposeScope();
+    }
+
+    public void Dispose()
+    {
+        Model.Dispose();
+        ClassWeights?.Dispose();
+    }
+}

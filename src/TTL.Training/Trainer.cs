@@ -1,0 +1,217 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using TTL.Imaging.Datasets;
+using TTL.Imaging.Pipelines;
+using TTL.Models;
+using TTL.Models.Strategies;
+using TTL.Torch;
+using TTL.Torch.Modules;
+using TTL.Torch.Optim;
+using TTL.Torch.Serialization;
+using TTL.Training.Config;
+using TTL.Training.Data;
+using TTL.Training.Runs;
+
+namespace TTL.Training;
+
+/// <summary>The outcome of a training run.</summary>
+public sealed record TrainResult(string RunDirectory, int EpochsRun, int BestEpoch, string Metric, double BestValue,
+    bool StoppedEarly, long Parameters, double SecondsPerEpoch, double DataWaitFraction);
+
+/// <summary>Raised when the loss stops being a finite number; the last good checkpoint stays.</summary>
+public sealed class TrainingDivergedException(string message) : Exception(message);
+
+/// <summary>
+/// Trains one model with one strategy as an experiment describes it, into a run directory.
+/// Determinism: the seed fixes initialisation, and each epoch reseeds libtorch and the data order
+/// from (seed, epoch), with each item's augmentation seeded from (seed, epoch, position); so a run
+/// resumed from the checkpoint of epoch e repeats epoch e + 1 exactly as an uninterrupted run
+/// does, whatever the number of loader workers.
+/// </summary>
+public sealed class Trainer
+{
+    private readonly ExperimentConfig _cfg;
+    private readonly RunFiles _run;
+    private readonly TextWriter _log;
+
+    public Trainer(ExperimentConfig config, string runDirectory, TextWriter? log = null)
+    {
+        _cfg = config;
+        _run = new RunFiles(runDirectory);
+        _log = log ?? TextWriter.Null;
+    }
+
+    /// <summary>Trains; with <paramref name="resume"/> continues from last.ckpt of the run directory.</summary>
+    public TrainResult Run(bool resume = false, int? stopAfterEpochs = null)
+    {
+        torch.set_num_threads(_cfg.Threads > 0 ? _cfg.Threads : Environment.ProcessorCount);
+        using var experiment = Experiment.Open(_cfg, _run.Directory);
+        PrepareDirectory(resume);
+
+        var net = experiment.Model.Network;
+        var optimizer = CreateOptimizer(experiment.Model);
+        var schedule = new Schedule(_cfg.Schedule, optimizer, _cfg.Train.Epochs, _cfg.Optimizer.Lr);
+        var history = new List<JsonObject>();
+        int startEpoch = 0, bestEpoch = 0, badValidations = 0;
+        double best = double.NaN;
+        if (resume)
+        {
+            var state = Checkpoints.Restore(_run.Last, net, optimizer);
+            startEpoch = state.Epoch;
+            best = state.Best;
+            bestEpoch = state.BestEpoch;
+            badValidations = state.BadValidations;
+            schedule.Restore(state.Schedule);
+            history.AddRange(_run.ReadMetrics().Where(m => (int)m["epoch"]! <= startEpoch));
+            _log.WriteLine($"resuming {_run.Directory} after epoch {startEpoch}");
+        }
+
+        var loader = new DataLoader<PreparedSample>(_cfg.Train.Workers, _cfg.Train.Prefetch);
+        double trainSeconds = 0, waitSeconds = 0;
+        int epochsRun = 0;
+        bool stoppedEarly = false;
+        int lastEpoch = stopAfterEpochs is int s ? Math.Min(_cfg.Train.Epochs, startEpoch + s) : _cfg.Train.Epochs;
+        for (int epoch = startEpoch + 1; epoch <= lastEpoch; epoch++)
+        {
+            var t0 = Stopwatch.GetTimestamp();
+            var waitBefore = loader.WaitTime;
+            double lr = schedule.LearningRate;
+            double loss = TrainEpoch(experiment, optimizer, loader, epoch);
+            double seconds = Stopwatch.GetElapsedTime(t0).TotalSeconds;
+            trainSeconds += seconds;
+            waitSeconds += (loader.WaitTime - waitBefore).TotalSeconds;
+            epochsRun++;
+
+            var line = new JsonObject { ["epoch"] = epoch, ["train_loss"] = loss, ["lr"] = lr, ["seconds"] = Math.Round(seconds, 3) };
+            double? value = null;
+            if (epoch % _cfg.Train.ValEvery == 0 || epoch == _cfg.Train.Epochs)
+            {
+                var metrics = Evaluation.Evaluate(experiment, experiment.Split.Validation, _cfg.Train.Overlap);
+                line["val"] = metrics.ToJson();
+                value = metrics.Get(experiment.Metric);
+                if (double.IsNaN(best) || value > best)
+                {
+                    best = value.Value;
+                    bestEpoch = epoch;
+                    badValidations = 0;
+                    Checkpoints.Save(_run.Best, experiment, optimizer, schedule, epoch, best, bestEpoch, badValidations);
+                }
+                else badValidations++;
+            }
+            schedule.Step(value);
+            Checkpoints.Save(_run.Last, experiment, optimizer, schedule, epoch, best, bestEpoch, badValidations);
+            history.Add(line);
+            _run.WriteMetrics(history);
+            _log.WriteLine($"epoch {epoch}/{_cfg.Train.Epochs}  loss {loss:F4}  lr {lr:G3}" +
+                (value is double v ? $"  {experiment.Metric} {v:F4}{(bestEpoch == epoch ? " *" : "")}" : "") + $"  {seconds:F1}s");
+            if (_cfg.Train.EarlyStopping is int patience && badValidations >= patience)
+            {
+                stoppedEarly = true;
+                _log.WriteLine($"early stop: {experiment.Metric} did not improve for {patience} validations");
+                break;
+            }
+        }
+
+        WriteCurve(history, experiment.Metric);
+        var result = new TrainResult(_run.Directory, epochsRun, bestEpoch, experiment.Metric, best, stoppedEarly,
+            net.parameters().Sum(p => p.numel()), epochsRun == 0 ? 0 : trainSeconds / epochsRun,
+            trainSeconds == 0 ? 0 : waitSeconds / trainSeconds);
+        RunFiles.WriteJson(_run.Summary, new
+        {
+            run = _run.Directory,
+            architecture = _cfg.Model.Arch,
+            strategy = _cfg.Model.Strategy,
+            task = experiment.Task.ToString().ToLowerInvariant(),
+            epochs = history.Count == 0 ? 0 : (int)history[^1]["epoch"]!,
+            best_epoch = bestEpoch,
+            metric = experiment.Metric,
+            best_value = double.IsNaN(best) ? (double?)null : best,
+            stopped_early = stoppedEarly,
+            parameters = result.Parameters,
+            seconds_per_epoch = Math.Round(result.SecondsPerEpoch, 3),
+            data_wait_fraction = Math.Round(result.DataWaitFraction, 4),
+        });
+        optimizer.Dispose();
+        return result;
+    }
+
+    private double TrainEpoch(Experiment x, Optimizer optimizer, DataLoader<PreparedSample> loader, int epoch)
+    {
+        // Libtorch's generator (dropout) and the data order restart from (seed, epoch).
+        torch.manual_seed(Seeds.Mix(_cfg.Seed, epoch, 0x51ED));
+        var order = Seeds.Permutation(x.TrainItems, Seeds.Mix(_cfg.Seed, epoch, 0x0D3E));
+        x.Model.SetTraining(true);
+        var net = x.Model.Network;
+        int batchSize = _cfg.Train.BatchSize;
+        double sum = 0;
+        int batches = 0;
+        var pending = new List<PreparedSample>(batchSize);
+        var clip = _cfg.Train.GradClip;
+        var trainable = x.Model.Groups.SelectMany(g => g.Parameters.Select(p => p.Parameter)).ToList();
+        int casesPerEpoch = x.Split.Train.Count;
+        foreach (var sample in loader.Run(order.Length, k =>
+                     x.Train.Prepare(order[k] % casesPerEpoch, Seeds.Mix(_cfg.Seed, epoch, k + 1), train: true)))
+        {
+            pending.Add(sample);
+            if (pending.Count < batchSize) continue;
+            sum += Step();
+            batches++;
+        }
+        if (pending.Count > 0) { sum += Step(); batches++; }
+        return sum / Math.Max(1, batches);
+
+        double Step()
+        {
+            using var scope = torch.NewDisposeScope();
+            using var batch = Batch.Collate(pending);
+            pending.Clear();
+            var logits = net.call(batch.Images);
+            var loss = x.Loss(logits, batch.Targets);
+            double value = loss.item<double>();
+            if (!double.IsFinite(value))
+                throw new TrainingDivergedException($"training diverged at epoch {epoch}: the loss is {value}; last.ckpt keeps the last good epoch ({epoch - 1})");
+            loss.backward();
+            if (clip is double c) torch.nn.utils.clip_grad_norm_(trainable, c);
+            optimizer.step();
+            optimizer.zero_grad();
+            return value;
+        }
+    }
+
+    private Optimizer CreateOptimizer(TransferModel model)
+    {
+        var o = _cfg.Optimizer;
+        var groups = model.ParamGroups(o.Lr);
+        if (groups.Count == 0) throw new InvalidDataException($"strategy {_cfg.Model.Strategy} leaves no trainable parameter");
+        return o.Kind switch
+        {
+            "sgd" => torch.optim.SGD(groups, o.Lr, momentum: o.Momentum, nesterov: o.Nesterov && o.Momentum > 0, weight_decay: o.WeightDecay),
+            "adam" => torch.optim.Adam(groups, o.Lr, weight_decay: o.WeightDecay),
+            _ => torch.optim.AdamW(groups, o.Lr, weight_decay: o.WeightDecay),
+        };
+    }
+
+    private void PrepareDirectory(bool resume)
+    {
+        string yaml = _cfg.ToYaml();
+        if (resume)
+        {
+            if (!File.Exists(_run.Last)) throw new InvalidDataException($"{_run.Last}: nothing to resume (no last.ckpt)");
+            if (File.Exists(_run.Config) && File.ReadAllText(_run.Config) != yaml)
+                throw new InvalidDataException($"{_run.Config}: the run was made with another configuration; resume with the same config and --set values");
+            return;
+        }
+        if (File.Exists(_run.Last)) throw new InvalidDataException($"{_run.Directory}: already holds a run (last.ckpt); use --resume or another --out");
+        Directory.CreateDirectory(_run.Directory);
+        RunFiles.WriteText(_run.Config, yaml);
+        if (_cfg.Data.Pipeline is not null) RunFiles.WriteText(_run.Pipeline, Pipeline.Load(_cfg.Data.Pipeline).ToYaml());
+        RunFiles.WriteJson(_run.Versions, Versions.Current());
+    }
+
+    private void WriteCurve(List<JsonObject> history, string metric)
+    {
+        var loss = history.Select(h => ((int)h["epoch"]!, (double)h["train_loss"]!)).ToList();
+        var values = history.Where(h => h["val"]?[metric] is not null).Select(h => ((int)h["epoch"]!, (double)h["val"]![metric]!)).ToList();
+        RunFiles.WriteText(_run.Curve, LearningCurvePlot.Svg(loss, values, metric));
+    }
+}
