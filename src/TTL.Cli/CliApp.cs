@@ -23,6 +23,7 @@ public static class CliApp
         root.Subcommands.Add(SvccaCommand.Create());
         root.Subcommands.Add(ModelCommands.Create());
         root.Subcommands.Add(FeaturesCommand.Create());
+        root.Subcommands.Add(DemoDataCommand.Create());
         return root;
     }
 

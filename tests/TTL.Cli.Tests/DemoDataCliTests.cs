@@ -1,0 +1,68 @@
+using System.Text.Json;
+using TTL.Imaging;
+using TTL.Imaging.Datasets;
+using TTL.TestSupport;
+using CliProcess = TTL.TestSupport.Cli;
+
+namespace TTL.Cli.Tests;
+
+public sealed class DemoDataCliTests
+{
+    [Fact]
+    public void Json_lists_each_task_with_a_dataset_that_validates()
+    {
+        using var tmp = new TempDir();
+        string outDir = Path.Combine(tmp.Path, "demo");
+        var r = CliProcess.Run("demo-data", outDir, "--task", "both", "--cases", "6", "--size", "20,18,16", "--seed", "3", "--json");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        using var doc = JsonDocument.Parse(r.Stdout);
+        Assert.Equal(outDir, doc.RootElement.GetProperty("out").GetString());
+        var tasks = doc.RootElement.GetProperty("tasks");
+        Assert.Equal(["source", "target", "target_seg"], tasks.EnumerateObject().Select(p => p.Name).Order());
+        foreach (var task in tasks.EnumerateObject())
+        {
+            Assert.Equal(6, task.Value.GetProperty("cases").GetInt32());
+            var dataset = DatasetReader.Open(task.Value.GetProperty("dataset").GetString()!);
+            Assert.Equal(6, dataset.Training.Count);
+            DatasetValidator.Validate(dataset);
+            Assert.Equal([20, 18, 16], NiftiReader.ReadHeader(dataset.Training[0].Images[0]).SpatialShape);
+        }
+        Assert.Equal(DatasetTask.Segmentation, DatasetReader.Open(Path.Combine(outDir, "target_seg")).Task);
+    }
+
+    [Fact]
+    public void One_task_only_writes_that_task_with_its_default_size()
+    {
+        using var tmp = new TempDir();
+        var r = CliProcess.Run("demo-data", tmp.Path, "--task", "source", "--cases", "2");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("source: 2 cases", r.Stdout);
+        Assert.Equal(["source"], Directory.EnumerateDirectories(tmp.Path).Select(Path.GetFileName));
+        Assert.Equal([32, 32, 32], NiftiReader.ReadHeader(Path.Combine(tmp.Path, "source", "imagesTr", "source_000.nii.gz")).SpatialShape);
+    }
+
+    [Theory]
+    [InlineData("--task", "lesions")]
+    [InlineData("--cases", "1")]
+    [InlineData("--cases", "many")]
+    [InlineData("--size", "32,32")]
+    [InlineData("--size", "8,32,32")]
+    [InlineData("--size", "32,x,32")]
+    [InlineData("--threads", "0")]
+    public void Bad_arguments_exit_2_and_write_nothing(string flag, string value)
+    {
+        using var tmp = new TempDir();
+        string outDir = Path.Combine(tmp.Path, "demo");
+        var r = CliProcess.Run("demo-data", outDir, flag, value);
+        Assert.Equal(2, r.ExitCode);
+        Assert.StartsWith("error: ", r.Stderr);
+        Assert.False(Directory.Exists(outDir));
+    }
+
+    [Fact]
+    public void Missing_output_folder_exits_2()
+    {
+        var r = CliProcess.Run("demo-data");
+        Assert.Equal(2, r.ExitCode);
+    }
+}
