@@ -24,6 +24,8 @@ public static class CliApp
         root.Subcommands.Add(ModelCommands.Create());
         root.Subcommands.Add(FeaturesCommand.Create());
         root.Subcommands.Add(DemoDataCommand.Create());
+        root.Subcommands.Add(TrainCommand.Create());
+        root.Subcommands.Add(EvalCommand.Create());
         return root;
     }
 
@@ -58,6 +60,7 @@ public static class CliApp
         {
             UsageException => (UsageError, ex.Message),
             InvalidDataException => (BadInput, ex.Message),
+            TTL.Training.TrainingDivergedException => (RuntimeFailure, ex.Message),
             FileNotFoundException f => (BadInput, $"{f.FileName ?? ""}: file not found".TrimStart(':', ' ')),
             DirectoryNotFoundException => (BadInput, ex.Message),
             _ => (RuntimeFailure, ex.Message),

@@ -1,0 +1,81 @@
+using System.CommandLine;
+using TTL.Training;
+using TTL.Training.Config;
+
+namespace TTL.Cli.Commands;
+
+/// <summary>`ttl train`: one model, one strategy, from an experiment config into a run directory.</summary>
+public static class TrainCommand
+{
+    public static Command Create()
+    {
+        var config = new Option<string>("--config") { Description = "experiment YAML (data, model, strategy, loss, optimizer, schedule, train)", Required = true };
+        var set = new Option<string[]>("--set") { Description = "override a config value: key.path=value (repeatable), e.g. --set model.strategy=truncate:8", AllowMultipleArgumentsPerToken = false };
+        var output = new Option<string>("--out") { Description = "run directory (config.yaml, metrics.jsonl, best.ckpt, last.ckpt, summary.json, learning_curve.svg)", Required = true };
+        var resume = new Option<bool>("--resume") { Description = "continue the run in --out from its last.ckpt, exactly as if it had not stopped" };
+        var threads = new Option<int?>("--threads") { Description = "CPU threads (default: the config's, else all cores)" };
+        var seed = new Option<long?>("--seed") { Description = "random seed (default: the config's)" };
+        var device = new Option<string?>("--device") { Description = "cpu or auto (default: the config's)" };
+        var json = CommonOptions.Json();
+        var quiet = CommonOptions.Quiet();
+        var cmd = new Command("train", "train one model with one transfer strategy") { config, set, output, resume, threads, seed, device, json, quiet };
+        cmd.SetAction(pr =>
+        {
+            var overrides = (pr.GetValue(set) ?? []).ToList();
+            if (pr.GetValue(threads) is int t) overrides.Add($"threads={t}");
+            if (pr.GetValue(seed) is long s) overrides.Add($"seed={s}");
+            if (pr.GetValue(device) is string d) overrides.Add($"device={d}");
+            var cfg = Load(pr.GetValue(config)!, overrides);
+            CheckDevice(cfg.Device);
+            bool quietRun = pr.GetValue(quiet) || pr.GetValue(json);
+            var result = RunInputs(pr.GetValue(config)!, () =>
+                new Trainer(cfg, pr.GetValue(output)!, quietRun ? null : Console.Error).Run(pr.GetValue(resume)));
+            if (pr.GetValue(json))
+                CommonOptions.PrintJson(new
+                {
+                    run = result.RunDirectory,
+                    epochs_run = result.EpochsRun,
+                    best_epoch = result.BestEpoch,
+                    metric = result.Metric,
+                    best_value = double.IsNaN(result.BestValue) ? (double?)null : result.BestValue,
+                    stopped_early = result.StoppedEarly,
+                    parameters = result.Parameters,
+                    seconds_per_epoch = result.SecondsPerEpoch,
+                    data_wait_fraction = result.DataWaitFraction,
+                });
+            else if (!pr.GetValue(quiet))
+                Console.WriteLine($"{result.RunDirectory}: best {result.Metric} {result.BestValue:F4} at epoch {result.BestEpoch}; {result.Parameters:N0} parameters");
+            return CliApp.Ok;
+        });
+        return cmd;
+    }
+
+    /// <summary>Reads a config; problems in it are bad input naming the file.</summary>
+    public static ExperimentConfig Load(string path, IEnumerable<string> overrides)
+    {
+        try { return ExperimentConfig.Load(path, overrides); }
+        catch (ArgumentException e) { throw new UsageException(e.Message); }
+    }
+
+    /// <summary>
+    /// Runs work whose inputs come from a config: a malformed strategy, architecture or option in
+    /// it is bad input data naming the config file.
+    /// </summary>
+    public static T RunInputs<T>(string configPath, Func<T> work)
+    {
+        try { return work(); }
+        catch (Exception e) when (e is FormatException or ArgumentException and not ArgumentNullException)
+        {
+            throw new InvalidDataException($"{Path.GetFileName(configPath)}: {e.Message}");
+        }
+    }
+
+    public static void CheckDevice(string device)
+    {
+        // Training runs on the CPU in this build; a CUDA build of the shim is the CUDA issue's work.
+        if (device == "cpu" || (device == "auto" && !TTL.Torch.torch.cuda.is_available())) return;
+        if (device == "auto" || device.StartsWith("cuda", StringComparison.Ordinal))
+            throw new UsageException($"--device {device}: training on CUDA is not available in this build; use cpu");
+        throw new UsageException($"--device {device}: expected cpu, auto, cuda or cuda:N");
+    }
+}
