@@ -1,5 +1,7 @@
 using TTL.Models.Cbr;
+using TTL.Models.DenseNets;
 using TTL.Models.ResNets;
+using TTL.Models.UNets;
 using TTL.Torch.Modules;
 
 namespace TTL.Models;
@@ -14,19 +16,32 @@ public static class Architectures
         ResNetConfig.Depths.Select(d => $"resnet{d}")
             .Concat(ResNetConfig.Depths.Select(d => $"resnet{d}-std"))
             .Concat(CbrNet.Names)
+            .Concat(["densenet121", "unet-genesis", "unet"])
             .ToList();
 
-    /// <summary>The network called <paramref name="name"/> keeping blocks 1..<paramref name="keptBlocks"/> (all when null), no head.</summary>
-    public static BlockNetwork Create(string name, ArchitectureOptions? options = null, int? keptBlocks = null)
+    /// <summary>Whether <paramref name="name"/> takes per-block width factors (TransFusion's slimmed blocks).</summary>
+    public static bool AcceptsWidthFactors(string name) => !CbrNet.Names.Contains(name);
+
+    /// <summary>
+    /// The network called <paramref name="name"/> keeping blocks 1..<paramref name="keptBlocks"/> (all
+    /// when null), no head; <paramref name="widthFactors"/> (one per cut point) scales block widths.
+    /// </summary>
+    public static BlockNetwork Create(string name, ArchitectureOptions? options = null, int? keptBlocks = null, double[]? widthFactors = null)
     {
         options ??= new ArchitectureOptions();
-        if (ResNetConfigOf(name, options) is { } config) return new ResNet3d(config, keptBlocks);
-        if (CbrNet.Names.Contains(name))
+        if (ResNetConfigOf(name, options) is { } config) return new ResNet3d(config, keptBlocks, widthFactors);
+        if (options.Shortcut is not null || options.Conv1Stride is not null)
+            throw new ArgumentException($"--shortcut and the conv1 stride apply to ResNets, not {name}");
+        if (widthFactors is not null && !AcceptsWidthFactors(name))
+            throw new NotSupportedException($"{name} does not take per-block width factors, which transfusion:K needs; ResNets, densenet121 and the U-Nets do");
+        return name switch
         {
-            if (options.Shortcut is not null) throw new ArgumentException($"--shortcut applies to ResNets, not {name}");
-            return new CbrNet(name, options.InChannels, keptBlocks);
-        }
-        throw Unknown(name);
+            "densenet121" => new DenseNet3d(DenseNetConfig.DenseNet121(options.InChannels, widthFactors), keptBlocks),
+            "unet-genesis" => new UNet3d(options.InChannels, widthFactors, keptBlocks ?? UNet3d.Levels),
+            "unet" => new UNet(new UNetConfig(options.InChannels, WidthFactors: widthFactors), keptBlocks),
+            _ when CbrNet.Names.Contains(name) => new CbrNet(name, options.InChannels, keptBlocks),
+            _ => throw Unknown(name),
+        };
     }
 
     /// <summary>The cut points of the full architecture, without building it.</summary>

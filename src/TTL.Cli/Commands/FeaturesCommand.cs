@@ -18,7 +18,7 @@ public static class FeaturesCommand
 {
     public static Command Create()
     {
-        var arch = new Option<string>("--arch") { Description = "architecture: " + string.Join(", ", NetworkFactory.Names), Required = true };
+        var arch = new Option<string>("--arch") { Description = "architecture: " + string.Join(", ", Architectures.Names), Required = true };
         var shortcut = new Option<string?>("--shortcut") { Description = "ResNet shortcut A or B (default: MedicalNet's for the depth)" };
         var weights = new Option<string>("--weights") { Description = "pretrained weights (.pth/.pt legacy or zip, or safetensors); state_dict and module. are unwrapped", Required = true };
         var cut = new Option<string>("--cut") { Description = "cut point: index, block name, stage name or full", DefaultValueFactory = _ => "full" };
@@ -57,14 +57,14 @@ public static class FeaturesCommand
             CutPoint at;
             try
             {
-                using var probe = NetworkFactory.Create(archName, options, keptBlocks: 1);
+                using var probe = Architectures.Create(archName, options, keptBlocks: 1);
                 at = probe.ResolveCut(pr.GetValue(cut)!);
             }
             catch (ArgumentException e)
             {
                 throw new UsageException(e.Message);
             }
-            using var network = NetworkFactory.Create(archName, options, keptBlocks: at.Index);
+            using var network = Architectures.Create(archName, options, keptBlocks: at.Index);
             var report = PretrainedWeights.LoadInto(network, weightsPath);
             network.eval();
 

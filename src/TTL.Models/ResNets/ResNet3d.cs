@@ -21,29 +21,38 @@ public sealed class ResNet3d : BlockNetwork
     private readonly List<Module<Tensor, Tensor>> _blocks = new();
     private readonly IReadOnlyList<CutPoint> _cuts;
 
+    private readonly double[]? _widths;
+
     public ResNetConfig Config { get; }
 
-    /// <summary>The network with blocks 1..<paramref name="keptBlocks"/> (all when null), no head.</summary>
-    public ResNet3d(ResNetConfig config, int? keptBlocks = null) : base(keptBlocks ?? CutPointsOf(config).Count)
+    /// <summary>
+    /// The network with blocks 1..<paramref name="keptBlocks"/> (all when null), no head.
+    /// <paramref name="widthFactors"/> (one per cut point: stem, then each block) scales each
+    /// block's planes, as TransFusion's slimmed blocks need.
+    /// </summary>
+    public ResNet3d(ResNetConfig config, int? keptBlocks = null, double[]? widthFactors = null)
+        : base(keptBlocks ?? CutPointsOf(config).Count)
     {
         Config = config;
-        _cuts = CutPointsOf(config);
+        _widths = widthFactors;
+        _cuts = CutPointsOf(config, widthFactors);
         if (KeptBlocks > _cuts.Count) throw new ArgumentException($"{config.Name} has {_cuts.Count} cut points, cannot keep {KeptBlocks}");
 
-        register_module("conv1", torch.nn.Conv3d(config.InChannels, 64, 7, stride: config.Conv1Stride, padding: 3, bias: false));
-        register_module("bn1", torch.nn.BatchNorm3d(64));
+        long stem = _cuts[0].Channels;
+        register_module("conv1", torch.nn.Conv3d(config.InChannels, stem, 7, stride: config.Conv1Stride, padding: 3, bias: false));
+        register_module("bn1", torch.nn.BatchNorm3d(stem));
         register_module("relu", torch.nn.ReLU(inplace: true));
         register_module("maxpool", torch.nn.MaxPool3d(3, stride: 2, padding: 1));
 
-        long inplanes = 64;
+        long inplanes = stem;
         int position = 1;
         var counts = config.BlocksPerStage;
         for (int stage = 1; stage <= 4 && position < KeptBlocks; stage++)
         {
             var layer = new Sequential();
-            long planes = ResNetConfig.Planes[stage - 1];
             for (int b = 0; b < counts[stage - 1] && position < KeptBlocks; b++, position++)
             {
+                long planes = Strategies.Widths.Scale(ResNetConfig.Planes[stage - 1], Factor(widthFactors, position));
                 long stride = b == 0 ? config.StageStride(stage) : 1;
                 Module<Tensor, Tensor> block = config.UsesBottleneck
                     ? new Bottleneck3d(inplanes, planes, stride, config.StageDilation(stage), config.Shortcut)
@@ -61,7 +70,9 @@ public sealed class ResNet3d : BlockNetwork
 
     public override IReadOnlyList<CutPoint> AllCutPoints => _cuts;
 
-    protected override BlockNetwork Build(int keptBlocks) => new ResNet3d(Config, keptBlocks);
+    protected override BlockNetwork Build(int keptBlocks) => new ResNet3d(Config, keptBlocks, _widths);
+
+    private static double Factor(double[]? widths, int position) => widths is null ? 1 : widths[position];
 
     protected override Tensor ForwardBlock(int position, Tensor x)
     {
@@ -83,10 +94,13 @@ public sealed class ResNet3d : BlockNetwork
     }
 
     /// <summary>The cut points of the full network of <paramref name="config"/>: the stem, then every residual block.</summary>
-    public static IReadOnlyList<CutPoint> CutPointsOf(ResNetConfig config)
+    public static IReadOnlyList<CutPoint> CutPointsOf(ResNetConfig config, double[]? widthFactors = null)
     {
+        int total = 1 + config.BlocksPerStage.Sum();
+        if (widthFactors is not null && widthFactors.Length != total)
+            throw new ArgumentException($"{config.Name} has {total} cut points; {widthFactors.Length} width factors given");
         long c1d = config.Conv1Stride.D * 2, c1h = config.Conv1Stride.H * 2, c1w = config.Conv1Stride.W * 2;
-        var cuts = new List<CutPoint> { new(1, "stem", 0, false, 64, (c1d, c1h, c1w), ["conv1.", "bn1."]) };
+        var cuts = new List<CutPoint> { new(1, "stem", 0, false, Strategies.Widths.Scale(64, Factor(widthFactors, 0)), (c1d, c1h, c1w), ["conv1.", "bn1."]) };
         long down = 1;
         var counts = config.BlocksPerStage;
         for (int stage = 1; stage <= 4; stage++)
@@ -95,7 +109,8 @@ public sealed class ResNet3d : BlockNetwork
             for (int b = 0; b < counts[stage - 1]; b++)
             {
                 string name = $"layer{stage}.{b}";
-                cuts.Add(new(cuts.Count + 1, name, stage, b == counts[stage - 1] - 1, ResNetConfig.Planes[stage - 1] * config.Expansion,
+                long planes = Strategies.Widths.Scale(ResNetConfig.Planes[stage - 1], Factor(widthFactors, cuts.Count));
+                cuts.Add(new(cuts.Count + 1, name, stage, b == counts[stage - 1] - 1, planes * config.Expansion,
                     (c1d * down, c1h * down, c1w * down), [name + "."]));
             }
         }

@@ -32,7 +32,7 @@ public sealed class StrategyBuilder
         Outputs = outputs;
         Options = options ?? new ArchitectureOptions();
         Dropout = dropout;
-        using var probe = NetworkFactory.Create(architecture, Options, keptBlocks: 1);
+        using var probe = Architectures.Create(architecture, Options, keptBlocks: 1);
         CutPoints = probe.AllCutPoints;
     }
 
@@ -79,9 +79,9 @@ public sealed class StrategyBuilder
         var cut = strategy.Cut is { } spec ? BlockNetwork.ResolveCut(CutPoints, spec) : CutPoints[^1];
         var network = strategy.Kind switch
         {
-            StrategyKind.Truncate => NetworkFactory.Create(Architecture, Options, cut.Index),
-            StrategyKind.Transfusion => NetworkFactory.Create(Architecture, Options, widthFactors: SlimAbove(cut, strategy.SlimFactor)),
-            _ => NetworkFactory.Create(Architecture, Options),
+            StrategyKind.Truncate => Architectures.Create(Architecture, Options, cut.Index),
+            StrategyKind.Transfusion => Architectures.Create(Architecture, Options, widthFactors: SlimAbove(cut, strategy.SlimFactor)),
+            _ => Architectures.Create(Architecture, Options),
         };
         try
         {

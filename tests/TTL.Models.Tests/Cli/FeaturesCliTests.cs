@@ -32,7 +32,7 @@ public sealed class FeaturesCliTests : IDisposable
     private string Weights(string arch, string name)
     {
         torch.manual_seed(3);
-        using var net = NetworkFactory.Create(arch);
+        using var net = Architectures.Create(arch);
         var sd = net.state_dict();
         string path = _dir.File(name);
         TensorRecords.SaveSafetensors(path, sd.Select(kv => new KeyValuePair<string, Tensor>("state_dict.module." + kv.Key, kv.Value)));
@@ -43,9 +43,9 @@ public sealed class FeaturesCliTests : IDisposable
     private static Tensor Expected(string arch, string weights, string volume, string cut, bool average)
     {
         var v = NiftiReader.Read(volume);
-        using var probe = NetworkFactory.Create(arch, keptBlocks: 1);
+        using var probe = Architectures.Create(arch, keptBlocks: 1);
         var at = probe.ResolveCut(cut);
-        using var net = NetworkFactory.Create(arch, keptBlocks: at.Index);
+        using var net = Architectures.Create(arch, keptBlocks: at.Index);
         PretrainedWeights.LoadInto(net, weights);
         net.eval();
         using var noGrad = torch.no_grad();

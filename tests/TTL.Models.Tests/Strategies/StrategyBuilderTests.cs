@@ -17,7 +17,7 @@ public sealed class StrategyBuilderTests
     private static Dictionary<string, Tensor> Pretrained(string arch, long seed)
     {
         torch.manual_seed(seed);
-        using var net = NetworkFactory.Create(arch);
+        using var net = Architectures.Create(arch);
         var result = new Dictionary<string, Tensor>();
         foreach (var (name, t) in net.state_dict())
         {
@@ -130,7 +130,7 @@ public sealed class StrategyBuilderTests
         var w = Pretrained("densenet121", 3);
         using var m = new StrategyBuilder("densenet121", TaskKind.Classification, 5, dropout: 0.2)
             .Build(Strategy.Parse("truncate:features.transition2"), w);
-        using var full = NetworkFactory.Create("densenet121");
+        using var full = Architectures.Create("densenet121");
         var expected = full.named_parameters().Select(p => p.name).Where(n => full.OwnerOf(n)!.Index <= 2)
             .Concat(["head.fc.weight", "head.fc.bias"]).Order().ToList();
         Assert.Equal(expected, m.Network.named_parameters().Select(p => p.name).Order().ToList());
@@ -205,6 +205,23 @@ public sealed class StrategyBuilderTests
         Assert.Equal([8L, 32, 3, 3, 3], m.Network.get_parameter("features.denseblock2.denselayer1.conv2.weight").shape);
         foreach (var (name, p) in m.Network.named_parameters().Where(p => m.Network.OwnerOf(p.name) is { Index: 1 }))
             Assert.True(Same(p, w[name]), name);
+        Free(w);
+    }
+
+    [Fact]
+    public void Transfusion_slims_resnet_blocks_above_K_and_reuses_the_rest()
+    {
+        var w = Pretrained("resnet18", 10);
+        // Cut 3 = layer1.1: stem and layer1 keep 64 planes; layer2..4 get half their planes.
+        using var m = new StrategyBuilder("resnet18", TaskKind.Classification, 2).Build(Strategy.Parse("transfusion:3"), w);
+        Assert.Equal([64L, 64, 3, 3, 3], m.Network.get_parameter("layer2.0.conv1.weight").shape);
+        Assert.Equal([64L, 64, 3, 3, 3], m.Network.get_parameter("layer2.0.conv2.weight").shape);
+        Assert.Equal([256L, 256, 3, 3, 3], m.Network.get_parameter("layer4.1.conv2.weight").shape);
+        foreach (var (name, p) in m.Network.named_parameters().Where(p => m.Network.OwnerOf(p.name) is { Index: <= 3 }))
+            Assert.True(Same(p, w[name]), $"{name} was not reused bit-exactly");
+        using var x = torch.randn(1, 1, 16, 16, 16);
+        using var y = m.Network.call(x);
+        Assert.Equal([1L, 2], y.shape);
         Free(w);
     }
 
