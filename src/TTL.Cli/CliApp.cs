@@ -26,6 +26,9 @@ public static class CliApp
         root.Subcommands.Add(DemoDataCommand.Create());
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(EvalCommand.Create());
+        root.Subcommands.Add(PredictCommand.Create());
+        root.Subcommands.Add(SearchCommand.Create());
+        root.Subcommands.Add(DemoCommand.Create());
         return root;
     }
 

@@ -113,6 +113,7 @@ public sealed class Trainer
         }
 
         WriteCurve(history, experiment.Metric);
+        var cost = ModelCost.Measure(experiment);
         var result = new TrainResult(_run.Directory, epochsRun, bestEpoch, experiment.Metric, best, stoppedEarly,
             net.parameters().Sum(p => p.numel()), epochsRun == 0 ? 0 : trainSeconds / epochsRun,
             trainSeconds == 0 ? 0 : waitSeconds / trainSeconds);
@@ -130,6 +131,9 @@ public sealed class Trainer
             parameters = result.Parameters,
             seconds_per_epoch = Math.Round(result.SecondsPerEpoch, 3),
             data_wait_fraction = Math.Round(result.DataWaitFraction, 4),
+            input_shape = cost.InputShape,
+            macs = cost.Macs,
+            latency_ms = Math.Round(cost.LatencyMs, 3),
         });
         optimizer.Dispose();
         return result;

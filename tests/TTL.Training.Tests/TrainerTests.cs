@@ -13,7 +13,7 @@ public class TrainerTests
         data:
           dataset: {{dataset}}
           split: {kind: kfold, folds: 4, fold: 0}
-        model: {arch: cbr-tiny, strategy: scratch}
+        model: {arch: resnet10, strategy: scratch}
         optimizer: {kind: adamw, lr: 0.003, weight_decay: 0.0}
         schedule: {kind: constant}
         train: {epochs: 6, batch_size: 4, workers: 2, prefetch: 4}
