@@ -23,7 +23,10 @@ public sealed class Schedule
         {
             case "step": _epochScheduler = torch.optim.lr_scheduler.StepLR(optimizer, c.StepSize, c.Gamma); break;
             case "exponential": _epochScheduler = torch.optim.lr_scheduler.ExponentialLR(optimizer, c.Gamma); break;
-            case "cosine": _epochScheduler = torch.optim.lr_scheduler.CosineAnnealingWithWarmup(optimizer, c.WarmupEpochs, epochs, c.MinLr); break;
+            case "cosine" when c.WarmupEpochs > 0 && c.WarmupEpochs < epochs:
+                _epochScheduler = torch.optim.lr_scheduler.CosineAnnealingWithWarmup(optimizer, c.WarmupEpochs, epochs, eta_min: c.MinLr);
+                break;
+            case "cosine": _epochScheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, epochs, c.MinLr); break;
             case "poly": _epochScheduler = torch.optim.lr_scheduler.PolyLR(optimizer, epochs); break;
             case "plateau": _plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, "max", c.Factor, c.Patience, min_lr: c.MinLr); break;
         }

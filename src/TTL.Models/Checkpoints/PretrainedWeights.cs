@@ -41,8 +41,12 @@ public static class PretrainedWeights
     /// <summary>The file's state dict with wrappers and <c>module.</c> prefixes removed; the caller disposes the tensors.</summary>
     public static Dictionary<string, Tensor> Read(string path)
     {
-        var contents = Checkpoint.Read(path);
-        return Normalize(contents.Tensors.Select(r => r.Name)).Select((name, i) => (name, contents.Tensors[i]))
+        // A toolkit checkpoint (a trained run's best.ckpt) also holds optimizer state: its model
+        // section is the state dict. Inspecting reads only the header.
+        var tensors = Checkpoint.Inspect(path).Values.ContainsKey(ToolkitCheckpoint.FormatKey)
+            ? ToolkitCheckpoint.Read(path).Section("model")
+            : Checkpoint.Read(path).Tensors;
+        return Normalize(tensors.Select(r => r.Name)).Select((name, i) => (name, tensors[i]))
             .ToDictionary(p => p.name, p => p.Item2.ToTensor());
     }
 
