@@ -52,13 +52,11 @@ public sealed record ModelSummary(string Architecture, long[] InputShape, IReadO
                 blocks.Add(new BlockSummary(cut, y.shape, paramsByCut[cut.Index], cumP, pending, cumM));
                 pending = 0;
             });
-            long[] outShape = body.shape;
-            if (network.head is { } head)
-            {
-                using var y = head.Run(body, inputShape[2..]);
-                outShape = y.shape;
-            }
-            return new ModelSummary(network.Architecture, inputShape, blocks, headParams, pending, outShape);
+            // The whole forward again: what it adds beyond the blocks is the head's work (for a
+            // U-Net that includes the decoder path, which runs only in the full forward).
+            pending = 0;
+            using var output = network.forward(x);
+            return new ModelSummary(network.Architecture, inputShape, blocks, headParams, pending - cumM, output.shape);
         }
         finally
         {

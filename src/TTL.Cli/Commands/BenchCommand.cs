@@ -17,6 +17,7 @@ public static class BenchCommand
         new("binding", "3D conv-BN-ReLU stack forward+backward and per-op overhead: C# binding vs python3-torch on the same libtorch", BindingBench.Run),
         new("nifti", "read a 512×512×300 int16 volume (.nii.gz and .nii) to floats: TTL.Imaging vs nibabel get_fdata()", NiftiBench.Run),
         new("svcca", "SVCCA on 200,000×512 per side vs the published NumPy code path, and a streamed 2,000,000×256 case", SvccaBench.Run),
+        new("train", "ResNet-18 3D SGD step on 2x1x64^3: toolkit vs a plain python3-torch loop (samples/s), and the trainer's data-wait fraction with 2 workers", TrainBench.Run),
         new("preprocess", "reorient LPS→RAS + resample 0.7→1.5 mm trilinear + z-score on 512×512×300: TTL.Imaging vs nibabel + scipy + numpy", PreprocessBench.Run),
     ];
 
@@ -80,7 +81,9 @@ public static class BenchCommand
         int w = Math.Max(12, results.Max(r => r.Name.Length));
         Console.WriteLine($"{"benchmark".PadRight(w)}  {"ours ms",10}  {"reference ms",12}  {"speedup",8}  reference");
         foreach (var r in results)
-            Console.WriteLine($"{r.Name.PadRight(w)}  {r.OursMs,10:F3}  {r.ReferenceMs,12:F3}  {r.Speedup,7:F2}x  {r.Reference}");
+            Console.WriteLine(double.IsNaN(r.ReferenceMs)
+                ? $"{r.Name.PadRight(w)}  {r.OursMs,10:F3}  {"—",12}  {"—",8}  {r.Reference}"
+                : $"{r.Name.PadRight(w)}  {r.OursMs,10:F3}  {r.ReferenceMs,12:F3}  {r.Speedup,7:F2}x  {r.Reference}");
         foreach (var r in results.Where(r => r.Extra is not null))
             Console.WriteLine($"  {r.Name}: " + string.Join(", ", r.Extra!.Select(kv => $"{kv.Key}={kv.Value}")));
     }
