@@ -283,6 +283,39 @@ TTL_API int ttl_op_call(void* handle, const ttl_value* args, int32_t nargs, ttl_
 }
 
 // ---------------------------------------------------------------------------------------------
+// Typed fast paths for the elementwise arithmetic that dominates optimizer and loss code: the
+// boxed path builds an argument stack per call, these call ATen directly (same kernels, same
+// autograd).
+
+enum ttl_binary_op : int32_t { BIN_ADD = 0, BIN_SUB = 1, BIN_MUL = 2, BIN_DIV = 3 };
+
+TTL_API int ttl_binary(int32_t op, Tensor* a, Tensor* b, double alpha, Tensor** out) {
+  return guarded([&] {
+    switch (op) {
+      case BIN_ADD: *out = box(alpha == 1.0 ? at::add(*a, *b) : at::add(*a, *b, alpha)); break;
+      case BIN_SUB: *out = box(alpha == 1.0 ? at::sub(*a, *b) : at::sub(*a, *b, alpha)); break;
+      case BIN_MUL: *out = box(at::mul(*a, *b)); break;
+      case BIN_DIV: *out = box(at::div(*a, *b)); break;
+      default: throw std::invalid_argument("unknown binary op " + std::to_string(op));
+    }
+  });
+}
+
+// Tensor (op) scalar; an integral scalar keeps integer tensors integral, as in PyTorch.
+TTL_API int ttl_binary_scalar(int32_t op, Tensor* a, double value, int is_integral, Tensor** out) {
+  return guarded([&] {
+    at::Scalar v = is_integral ? at::Scalar(static_cast<int64_t>(value)) : at::Scalar(value);
+    switch (op) {
+      case BIN_ADD: *out = box(at::add(*a, v)); break;
+      case BIN_SUB: *out = box(at::sub(*a, v)); break;
+      case BIN_MUL: *out = box(at::mul(*a, v)); break;
+      case BIN_DIV: *out = box(at::div(*a, v)); break;
+      default: throw std::invalid_argument("unknown binary op " + std::to_string(op));
+    }
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
 // Tensor lifetime, metadata and data
 
 TTL_API void ttl_tensor_free(Tensor* t) { delete t; }

@@ -7,32 +7,50 @@ public sealed partial class Tensor
 {
     // ---- operators --------------------------------------------------------------------------
 
-    public static Tensor operator +(Tensor a, Tensor b) => Aten.add.Call(a, b);
-    public static Tensor operator +(Tensor a, double b) => Aten.add_s.Call(a, b);
-    public static Tensor operator +(double a, Tensor b) => Aten.add_s.Call(b, a);
-    public static Tensor operator +(Tensor a, long b) => Aten.add_s.Call(a, b);
-    public static Tensor operator -(Tensor a, Tensor b) => Aten.sub.Call(a, b);
-    public static Tensor operator -(Tensor a, double b) => Aten.sub_s.Call(a, b);
+    // Arithmetic operators go through the shim's typed fast path (ttl_binary), not a boxed call.
+    private enum BinaryOp { Add = 0, Sub = 1, Mul = 2, Div = 3 }
+
+    private static Tensor Binary(BinaryOp op, Tensor a, Tensor b, double alpha = 1)
+    {
+        NativeMethods.Check(NativeMethods.ttl_binary((int)op, a.Handle, b.Handle, alpha, out var r));
+        GC.KeepAlive(a);
+        GC.KeepAlive(b);
+        return new Tensor(r);
+    }
+
+    private static Tensor Binary(BinaryOp op, Tensor a, double value, bool integral)
+    {
+        NativeMethods.Check(NativeMethods.ttl_binary_scalar((int)op, a.Handle, value, integral ? 1 : 0, out var r));
+        GC.KeepAlive(a);
+        return new Tensor(r);
+    }
+
+    public static Tensor operator +(Tensor a, Tensor b) => Binary(BinaryOp.Add, a, b);
+    public static Tensor operator +(Tensor a, double b) => Binary(BinaryOp.Add, a, b, false);
+    public static Tensor operator +(double a, Tensor b) => Binary(BinaryOp.Add, b, a, false);
+    public static Tensor operator +(Tensor a, long b) => Binary(BinaryOp.Add, a, b, true);
+    public static Tensor operator -(Tensor a, Tensor b) => Binary(BinaryOp.Sub, a, b);
+    public static Tensor operator -(Tensor a, double b) => Binary(BinaryOp.Sub, a, b, false);
     public static Tensor operator -(double a, Tensor b) => Aten.rsub_s.Call(b, a);
-    public static Tensor operator -(Tensor a, long b) => Aten.sub_s.Call(a, b);
+    public static Tensor operator -(Tensor a, long b) => Binary(BinaryOp.Sub, a, b, true);
     public static Tensor operator -(Tensor a) => Aten.neg.Call(a);
-    public static Tensor operator *(Tensor a, Tensor b) => Aten.mul.Call(a, b);
-    public static Tensor operator *(Tensor a, double b) => Aten.mul_s.Call(a, b);
-    public static Tensor operator *(double a, Tensor b) => Aten.mul_s.Call(b, a);
-    public static Tensor operator *(Tensor a, long b) => Aten.mul_s.Call(a, b);
-    public static Tensor operator /(Tensor a, Tensor b) => Aten.div.Call(a, b);
-    public static Tensor operator /(Tensor a, double b) => Aten.div_s.Call(a, b);
-    public static Tensor operator /(double a, Tensor b) { using var r = Aten.reciprocal.Call(b); return Aten.mul_s.Call(r, a); }
+    public static Tensor operator *(Tensor a, Tensor b) => Binary(BinaryOp.Mul, a, b);
+    public static Tensor operator *(Tensor a, double b) => Binary(BinaryOp.Mul, a, b, false);
+    public static Tensor operator *(double a, Tensor b) => Binary(BinaryOp.Mul, b, a, false);
+    public static Tensor operator *(Tensor a, long b) => Binary(BinaryOp.Mul, a, b, true);
+    public static Tensor operator /(Tensor a, Tensor b) => Binary(BinaryOp.Div, a, b);
+    public static Tensor operator /(Tensor a, double b) => Binary(BinaryOp.Div, a, b, false);
+    public static Tensor operator /(double a, Tensor b) { using var r = Aten.reciprocal.Call(b); return Binary(BinaryOp.Mul, r, a, false); }
     public static Tensor operator %(Tensor a, double b) => Aten.remainder_s.Call(a, b);
     public static Tensor operator !(Tensor a) => Aten.logical_not.Call(a);
     public static Tensor operator &(Tensor a, Tensor b) => Aten.logical_and.Call(a, b);
     public static Tensor operator |(Tensor a, Tensor b) => Aten.logical_or.Call(a, b);
     public static Tensor operator ^(Tensor a, Tensor b) => Aten.logical_xor.Call(a, b);
 
-    public Tensor add(Tensor other, double alpha = 1) => Aten.add.Call(this, other, alpha);
-    public Tensor sub(Tensor other, double alpha = 1) => Aten.sub.Call(this, other, alpha);
-    public Tensor mul(Tensor other) => Aten.mul.Call(this, other);
-    public Tensor div(Tensor other) => Aten.div.Call(this, other);
+    public Tensor add(Tensor other, double alpha = 1) => Binary(BinaryOp.Add, this, other, alpha);
+    public Tensor sub(Tensor other, double alpha = 1) => Binary(BinaryOp.Sub, this, other, alpha);
+    public Tensor mul(Tensor other) => Binary(BinaryOp.Mul, this, other);
+    public Tensor div(Tensor other) => Binary(BinaryOp.Div, this, other);
     /// <summary>Division with rounding: "trunc" or "floor".</summary>
     public Tensor div(Tensor other, string rounding_mode) => Aten.div_mode.Call(this, other, rounding_mode);
     public Tensor pow(Tensor exponent) => Aten.pow_tt.Call(this, exponent);

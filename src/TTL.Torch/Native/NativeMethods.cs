@@ -62,6 +62,9 @@ internal static unsafe class NativeMethods
     [DllImport(Lib)] internal static extern int ttl_op_schema(IntPtr handle, byte* buffer, int size);
     [DllImport(Lib)] internal static extern int ttl_op_call(IntPtr handle, Value* args, int nargs, Value* outs, int maxOuts, out int nouts);
 
+    [DllImport(Lib)] internal static extern int ttl_binary(int op, IntPtr a, IntPtr b, double alpha, out IntPtr result);
+    [DllImport(Lib)] internal static extern int ttl_binary_scalar(int op, IntPtr a, double value, int isIntegral, out IntPtr result);
+
     [DllImport(Lib)] internal static extern void ttl_tensor_free(IntPtr t);
     [DllImport(Lib)] internal static extern IntPtr ttl_tensor_alias(IntPtr t);
     [DllImport(Lib)] internal static extern long ttl_tensor_dim(IntPtr t);
