@@ -15,8 +15,15 @@ public static class SvccaCommand
 {
     public static Command Create()
     {
-        var actsA = new Option<string>("--acts-a") { Description = "activations of A: safetensors, [N, C] or [batch, C, D, H, W], float32/float64", Required = true };
-        var actsB = new Option<string>("--acts-b") { Description = "activations of B, same samples in the same order", Required = true };
+        var actsA = new Option<string?>("--acts-a") { Description = "activations of A: safetensors, [N, C] or [batch, C, D, H, W], float32/float64" };
+        var actsB = new Option<string?>("--acts-b") { Description = "activations of B, same samples in the same order" };
+        var modelA = new Option<string?>("--a") { Description = "model A: a run directory (ttl train) or a weights file (with --arch)" };
+        var modelB = new Option<string?>("--b") { Description = "model B: a run directory or a weights file (with --arch)" };
+        var arch = new Option<string?>("--arch") { Description = "architecture of weights files given to --a / --b" };
+        var blocks = new Option<string>("--blocks") { Description = "blocks to compare: coarse (stage ends), all, or a comma list (layer1.0,layer2,5)", DefaultValueFactory = _ => "coarse" };
+        var data = new Option<string?>("--data") { Description = "dataset whose training cases are the inputs (MSD dataset.json, nnU-Net folder, CSV)" };
+        var maxCases = new Option<int?>("--cases") { Description = "use at most this many cases" };
+        var positions = new Option<int>("--positions") { Description = "spatial positions sampled per volume and block (0: all)", DefaultValueFactory = _ => 2048 };
         var tensor = new Option<string?>("--tensor") { Description = "tensor name in both files (default: the file's only tensor)" };
         var variance = new Option<double?>("--variance") { Description = "keep the top singular directions explaining this variance fraction (default 0.99)" };
         var keep = new Option<int?>("--keep") { Description = "keep exactly K singular directions per side instead" };
@@ -31,7 +38,8 @@ public static class SvccaCommand
         var threads = CommonOptions.Threads();
         var cmd = new Command("svcca", "SVCCA / PWCCA / CKA between two activation matrices, with a random baseline")
         {
-            actsA, actsB, tensor, variance, keep, epsilon, pool, maxSamples, minibatch, baselineRows, seed, outDir, json, threads,
+            actsA, actsB, modelA, modelB, arch, blocks, data, maxCases, positions,
+            tensor, variance, keep, epsilon, pool, maxSamples, minibatch, baselineRows, seed, outDir, json, threads,
         };
         cmd.SetAction(pr =>
         {
@@ -56,6 +64,18 @@ public static class SvccaCommand
             if (pr.GetValue(minibatch) is < 4) throw new UsageException("--minibatch-cka needs minibatches of at least 4 samples");
             if (pr.GetValue(baselineRows) < 2) throw new UsageException("--baseline-rows must be at least 2");
             TTL.Torch.torch.set_num_threads(t);
+            bool files = pr.GetValue(actsA) is not null || pr.GetValue(actsB) is not null;
+            bool models = pr.GetValue(modelA) is not null || pr.GetValue(modelB) is not null;
+            if (files == models) throw new UsageException("give --acts-a and --acts-b (activation files) or --a, --b and --data (models)");
+            if (models)
+            {
+                if (pr.GetValue(modelA) is null || pr.GetValue(modelB) is null || pr.GetValue(data) is null)
+                    throw new UsageException("comparing models needs --a, --b and --data");
+                if (pr.GetValue(positions) < 0) throw new UsageException("--positions must be 0 (all) or more");
+                return SvccaModels.Run(pr.GetValue(modelA)!, pr.GetValue(modelB)!, pr.GetValue(arch), pr.GetValue(blocks)!, pr.GetValue(data)!,
+                    pr.GetValue(maxCases), pr.GetValue(positions), options, pr.GetValue(seed), t, pr.GetValue(outDir), pr.GetValue(json));
+            }
+            if (pr.GetValue(actsA) is null || pr.GetValue(actsB) is null) throw new UsageException("give both --acts-a and --acts-b");
 
             long s = pr.GetValue(seed);
             var a = ActivationMatrix.Read(pr.GetValue(actsA)!, pr.GetValue(tensor), fold);

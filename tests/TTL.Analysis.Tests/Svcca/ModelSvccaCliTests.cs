@@ -1,0 +1,81 @@
+using System.Text.Json;
+using TTL.Imaging;
+using TTL.Models;
+using TTL.Torch;
+using TTL.TestSupport;
+using Ttl = TTL.TestSupport.Cli;
+
+namespace TTL.Analysis.Tests.Svcca;
+
+/// <summary>`ttl svcca --a --b --data`: block-by-block comparison of two models on the same volumes.</summary>
+public class ModelSvccaCliTests
+{
+    private static void WriteWeights(string path, int seed)
+    {
+        torch.manual_seed(seed);
+        using var net = Architectures.Create("resnet10");
+        TensorRecords.SaveSafetensors(path, net.state_dict().Select(kv => KeyValuePair.Create(kv.Key, kv.Value)));
+    }
+
+    private static string WriteDataset(TempDir dir)
+    {
+        var rng = new Random(4);
+        var entries = new List<string>();
+        Directory.CreateDirectory(dir.File("imagesTr"));
+        for (int i = 0; i < 3; i++)
+        {
+            var data = new float[32 * 32 * 32];
+            for (int v = 0; v < data.Length; v++) data[v] = (float)rng.NextDouble();
+            NiftiWriter.Write(new Volume(data, 1, [32, 32, 32], new double[,] { { 1, 0, 0, 0 }, { 0, 1, 0, 0 }, { 0, 0, 1, 0 }, { 0, 0, 0, 1 } }),
+                dir.File($"imagesTr/v{i}.nii.gz"));
+            entries.Add($"{{\"image\": \"imagesTr/v{i}.nii.gz\", \"label\": {i % 2}}}");
+        }
+        File.WriteAllText(dir.File("dataset.json"), "{\"training\": [" + string.Join(", ", entries) + "]}");
+        return dir.File("dataset.json");
+    }
+
+    [Fact]
+    public void AModelAgainstItselfGivesOnesAndAgainstAnotherLess()
+    {
+        using var dir = new TempDir();
+        string data = WriteDataset(dir);
+        WriteWeights(dir.File("a.safetensors"), 1);
+        WriteWeights(dir.File("b.safetensors"), 2);
+
+        var same = Ttl.Run("svcca", "--a", dir.File("a.safetensors"), "--b", dir.File("a.safetensors"), "--arch", "resnet10",
+            "--data", data, "--blocks", "layer1.0,layer2.0", "--positions", "300", "--json", "--threads", "2", "--out", dir.File("out"));
+        Assert.True(same.ExitCode == 0, same.Stderr);
+        var blocks = JsonDocument.Parse(same.Stdout).RootElement.GetProperty("blocks").EnumerateArray().ToList();
+        Assert.Equal(["layer1.0", "layer2.0"], blocks.Select(b => b.GetProperty("block").GetString()));
+        // 32³ input: layer1.0 works on 8³ = 512 positions (300 sampled), layer2.0 on 4³ = 64 (all); 3 volumes.
+        Assert.Equal(900, blocks[0].GetProperty("n").GetInt64());
+        Assert.Equal(192, blocks[1].GetProperty("n").GetInt64());
+        foreach (var b in blocks)
+        {
+            Assert.True(b.GetProperty("mean_cca").GetDouble() > 0.999, b.ToString());
+            Assert.True(b.GetProperty("cka").GetDouble() > 0.999, b.ToString());
+        }
+        Assert.True(File.Exists(Path.Combine(dir.File("out"), "svcca_blocks.csv")));
+        Assert.True(File.Exists(Path.Combine(dir.File("out"), "cca_layer2.0.svg")));
+
+        var other = Ttl.Run("svcca", "--a", dir.File("a.safetensors"), "--b", dir.File("b.safetensors"), "--arch", "resnet10",
+            "--data", data, "--blocks", "layer1.0", "--positions", "300", "--json", "--threads", "2");
+        Assert.True(other.ExitCode == 0, other.Stderr);
+        var o = JsonDocument.Parse(other.Stdout).RootElement.GetProperty("blocks")[0];
+        Assert.True(o.GetProperty("mean_cca").GetDouble() < 0.99, o.ToString());
+        Assert.True(o.GetProperty("mean_cca").GetDouble() > o.GetProperty("baseline_mean_cca").GetDouble(), o.ToString());
+    }
+
+    [Fact]
+    public void MixingFilesAndModelsOrMissingArchIsAUsageError()
+    {
+        using var dir = new TempDir();
+        string data = WriteDataset(dir);
+        WriteWeights(dir.File("a.safetensors"), 1);
+        Assert.Equal(2, Ttl.Run("svcca", "--a", dir.File("a.safetensors"), "--b", dir.File("a.safetensors"), "--data", data).ExitCode);
+        Assert.Equal(2, Ttl.Run("svcca", "--a", dir.File("a.safetensors"), "--acts-b", dir.File("a.safetensors")).ExitCode);
+        var missing = Ttl.Run("svcca", "--a", dir.File("nope.pth"), "--b", dir.File("a.safetensors"), "--arch", "resnet10", "--data", data);
+        Assert.Equal(3, missing.ExitCode);
+        Assert.Contains("nope.pth", missing.Stderr);
+    }
+}
