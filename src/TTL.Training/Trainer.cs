@@ -102,8 +102,12 @@ public sealed class Trainer
             Checkpoints.Save(_run.Last, experiment, optimizer, schedule, epoch, best, bestEpoch, badValidations);
             history.Add(line);
             _run.WriteMetrics(history);
+            // Iterations per second and the time left at this pace, like a progress bar's tail.
+            double itPerSecond = Math.Ceiling(experiment.TrainItems / (double)_cfg.Train.BatchSize) / Math.Max(seconds, 1e-9);
+            var eta = TimeSpan.FromSeconds(Math.Round(trainSeconds / epochsRun * (lastEpoch - epoch)));
             _log.WriteLine($"epoch {epoch}/{_cfg.Train.Epochs}  loss {loss:F4}  lr {lr:G3}" +
-                (value is double v ? $"  {experiment.Metric} {v:F4}{(bestEpoch == epoch ? " *" : "")}" : "") + $"  {seconds:F1}s");
+                (value is double v ? $"  {experiment.Metric} {v:F4}{(bestEpoch == epoch ? " *" : "")}" : "") +
+                $"  {seconds:F1}s  {itPerSecond:F1} it/s  ETA {eta:g}");
             if (_cfg.Train.EarlyStopping is int patience && badValidations >= patience)
             {
                 stoppedEarly = true;
