@@ -36,7 +36,7 @@ public static class SvccaCommand
         var outDir = new Option<string?>("--out") { Description = "folder for svcca.json, cca.csv and cca.svg" };
         var json = CommonOptions.Json();
         var threads = CommonOptions.Threads();
-        var cmd = new Command("svcca", "SVCCA / PWCCA / CKA between two activation matrices, with a random baseline")
+        var cmd = new Command("svcca", "SVCCA / PWCCA / CKA with a random baseline: between two activation files, or block by block between two models on a dataset")
         {
             actsA, actsB, modelA, modelB, arch, blocks, data, maxCases, positions,
             tensor, variance, keep, epsilon, pool, maxSamples, minibatch, baselineRows, seed, outDir, json, threads,
