@@ -81,6 +81,63 @@ public static class BlockComparison
         }
     }
 
+    /// <summary>
+    /// Block against block inside one network: every selected block's activation is average-pooled
+    /// to the smallest spatial size among them (so positions correspond), folded, and every pair is
+    /// compared. Returns the symmetric matrix of results (the diagonal compares a block with itself).
+    /// </summary>
+    public static SvccaResult[,] Within(BlockNetwork net, IReadOnlyList<string> blocks, IEnumerable<Tensor> inputs,
+        SvccaOptions options, int positionsPerInput, long seed, ISvccaBackend? backend = null, AccumulatorOptions? accumulator = null)
+    {
+        backend ??= Svcca.Cpu.CpuSvccaBackend.Instance;
+        accumulator ??= new AccumulatorOptions();
+        var cuts = blocks.Select(net.ResolveCut).ToList();
+        foreach (var c in cuts)
+            if (c.Index > net.KeptBlocks) throw new InvalidDataException($"the model keeps {net.KeptBlocks} blocks; it has no block {c}");
+        int n = cuts.Count;
+        var acc = new IJointMomentAccumulator?[n, n];
+        var rng = new Random(unchecked((int)seed));
+        net.eval();
+        try
+        {
+            using var noGrad = torch.no_grad();
+            foreach (var x in inputs)
+            {
+                using var scope = torch.NewDisposeScope();
+                var outputs = Collect(net, x, cuts.Select(c => c.Index).ToHashSet());
+                long[] grid = [
+                    outputs.Values.Min(t => t.size(2)), outputs.Values.Min(t => t.size(3)), outputs.Values.Min(t => t.size(4))];
+                var rows = cuts.Select(c => Fold(torch.nn.functional.adaptive_avg_pool3d(outputs[c.Index], grid))).ToArray();
+                long positions = rows[0].size(0);
+                if (positionsPerInput > 0 && positions > positionsPerInput)
+                {
+                    var all = Enumerable.Range(0, (int)positions).ToArray();
+                    rng.Shuffle(all);
+                    using var index = torch.tensor(all.Take(positionsPerInput).Select(i => (long)i).ToArray(), positionsPerInput);
+                    for (int k = 0; k < n; k++) rows[k] = rows[k].index_select(0, index);
+                }
+                for (int i = 0; i < n; i++)
+                    for (int j = i; j < n; j++)
+                    {
+                        acc[i, j] ??= backend.CreateAccumulator((int)rows[i].size(1), (int)rows[j].size(1), accumulator);
+                        acc[i, j]!.Add(rows[i], rows[j]);
+                    }
+            }
+            var results = new SvccaResult[n, n];
+            for (int i = 0; i < n; i++)
+                for (int j = i; j < n; j++)
+                {
+                    if (acc[i, j] is not { } a) throw new InvalidDataException("no input volume to compare on");
+                    results[i, j] = results[j, i] = backend.Analyze(a.Finish(), options);
+                }
+            return results;
+        }
+        finally
+        {
+            foreach (var a in acc) a?.Dispose();
+        }
+    }
+
     /// <summary>The outputs of the wanted blocks (kept in the caller's dispose scope).</summary>
     private static Dictionary<int, Tensor> Collect(BlockNetwork net, Tensor x, HashSet<int> wanted)
     {

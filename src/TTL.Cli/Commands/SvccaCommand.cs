@@ -23,6 +23,8 @@ public static class SvccaCommand
         var blocks = new Option<string>("--blocks") { Description = "blocks to compare: coarse (stage ends), all, or a comma list (layer1.0,layer2,5)", DefaultValueFactory = _ => "coarse" };
         var data = new Option<string?>("--data") { Description = "dataset whose training cases are the inputs (MSD dataset.json, nnU-Net folder, CSV)" };
         var maxCases = new Option<int?>("--cases") { Description = "use at most this many cases" };
+        var within = new Option<bool>("--within") { Description = "compare the blocks of model --a with each other (heatmap); blocks pooled to a common grid" };
+        var search = new Option<string?>("--search") { Description = "a ttl search directory: compare --a (the pretrained model) with every trial at its cut; box plots per cut over seeds" };
         var positions = new Option<int>("--positions") { Description = "spatial positions sampled per volume and block (0: all)", DefaultValueFactory = _ => 2048 };
         var tensor = new Option<string?>("--tensor") { Description = "tensor name in both files (default: the file's only tensor)" };
         var variance = new Option<double?>("--variance") { Description = "keep the top singular directions explaining this variance fraction (default 0.99)" };
@@ -38,7 +40,7 @@ public static class SvccaCommand
         var threads = CommonOptions.Threads();
         var cmd = new Command("svcca", "SVCCA / PWCCA / CKA with a random baseline: between two activation files, or block by block between two models on a dataset")
         {
-            actsA, actsB, modelA, modelB, arch, blocks, data, maxCases, positions,
+            actsA, actsB, modelA, modelB, arch, blocks, data, maxCases, within, search, positions,
             tensor, variance, keep, epsilon, pool, maxSamples, minibatch, baselineRows, seed, outDir, json, threads,
         };
         cmd.SetAction(pr =>
@@ -65,15 +67,20 @@ public static class SvccaCommand
             if (pr.GetValue(baselineRows) < 2) throw new UsageException("--baseline-rows must be at least 2");
             TTL.Torch.torch.set_num_threads(t);
             bool files = pr.GetValue(actsA) is not null || pr.GetValue(actsB) is not null;
-            bool models = pr.GetValue(modelA) is not null || pr.GetValue(modelB) is not null;
-            if (files == models) throw new UsageException("give --acts-a and --acts-b (activation files) or --a, --b and --data (models)");
+            bool models = pr.GetValue(modelA) is not null || pr.GetValue(modelB) is not null || pr.GetValue(search) is not null;
+            if (files == models) throw new UsageException("give --acts-a and --acts-b (activation files) or --a with --b, --within or --search, and --data (models)");
             if (models)
             {
-                if (pr.GetValue(modelA) is null || pr.GetValue(modelB) is null || pr.GetValue(data) is null)
-                    throw new UsageException("comparing models needs --a, --b and --data");
+                if (pr.GetValue(data) is null) throw new UsageException("comparing models needs --data");
                 if (pr.GetValue(positions) < 0) throw new UsageException("--positions must be 0 (all) or more");
-                return SvccaModels.Run(pr.GetValue(modelA)!, pr.GetValue(modelB)!, pr.GetValue(arch), pr.GetValue(blocks)!, pr.GetValue(data)!,
+                if (pr.GetValue(modelA) is null) throw new UsageException("comparing models needs --a");
+                int modes = (pr.GetValue(modelB) is not null ? 1 : 0) + (pr.GetValue(within) ? 1 : 0) + (pr.GetValue(search) is not null ? 1 : 0);
+                if (modes != 1) throw new UsageException("with --a give exactly one of --b, --within, --search");
+                var request = new SvccaModels.Request(pr.GetValue(modelA)!, pr.GetValue(arch), pr.GetValue(blocks)!, pr.GetValue(data)!,
                     pr.GetValue(maxCases), pr.GetValue(positions), options, pr.GetValue(seed), t, pr.GetValue(outDir), pr.GetValue(json));
+                if (pr.GetValue(within)) return SvccaModels.RunWithin(request);
+                if (pr.GetValue(search) is string searchDir) return SvccaModels.RunSearch(request, searchDir);
+                return SvccaModels.Run(request, pr.GetValue(modelB)!);
             }
             if (pr.GetValue(actsA) is null || pr.GetValue(actsB) is null) throw new UsageException("give both --acts-a and --acts-b");
 

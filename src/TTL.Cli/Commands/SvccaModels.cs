@@ -19,9 +19,13 @@ namespace TTL.Cli.Commands;
 /// </summary>
 public static class SvccaModels
 {
-    public static int Run(string a, string b, string? arch, string blocks, string data, int? maxCases, int positions,
-        SvccaOptions options, long seed, int threads, string? outDir, bool json)
+    /// <summary>What every model comparison takes.</summary>
+    public sealed record Request(string A, string? Arch, string Blocks, string Data, int? MaxCases, int Positions,
+        SvccaOptions Options, long Seed, int Threads, string? OutDir, bool Json);
+
+    public static int Run(Request q, string b)
     {
+        var (a, arch, blocks, data, maxCases, positions, options, seed, threads, outDir, json) = q;
         using var ma = Load(a, arch, out var pipelineA);
         using var mb = Load(b, arch, out var pipelineB);
         var pipeline = pipelineB ?? pipelineA ?? new Pipeline([]);
@@ -35,17 +39,8 @@ public static class SvccaModels
         };
         if (wanted.Count == 0) throw new UsageException($"--blocks {blocks}: no block that both models keep");
 
-        var dataset = DatasetReader.Open(data);
-        var cases = dataset.Training.Concat(dataset.Test).Take(maxCases ?? int.MaxValue).ToList();
-        IEnumerable<Tensor> Inputs()
-        {
-            foreach (var c in cases)
-            {
-                var s = pipeline.ApplyDeterministic(CaseLoader.Load(c));
-                yield return torch.tensor(s.Image.Data, 1, s.Image.Channels, s.Image.I, s.Image.J, s.Image.K);
-            }
-        }
-        var results = Usage(() => BlockComparison.Compare(netA, netB, wanted, Inputs(), options, positions, seed,
+        var cases = Cases(data, maxCases);
+        var results = Usage(() => BlockComparison.Compare(netA, netB, wanted, Inputs(cases, pipeline), options, positions, seed,
             accumulator: new AccumulatorOptions { Threads = threads }));
 
         var rows = results.Select(r => new Dictionary<string, object?>
@@ -74,6 +69,115 @@ public static class SvccaModels
         }
         return CliApp.Ok;
     }
+
+    private static List<DatasetCase> Cases(string data, int? maxCases)
+    {
+        var dataset = DatasetReader.Open(data);
+        return dataset.Training.Concat(dataset.Test).Take(maxCases ?? int.MaxValue).ToList();
+    }
+
+    /// <summary>The cases preprocessed (deterministic steps) as [1, C, I, J, K] tensors, one at a time.</summary>
+    private static IEnumerable<Tensor> Inputs(List<DatasetCase> cases, Pipeline pipeline)
+    {
+        foreach (var c in cases)
+        {
+            var s = pipeline.ApplyDeterministic(CaseLoader.Load(c));
+            yield return torch.tensor(s.Image.Data, 1, s.Image.Channels, s.Image.I, s.Image.J, s.Image.K);
+        }
+    }
+
+    /// <summary>`--within`: every selected block of --a against every other; heatmaps of mean CCA and CKA.</summary>
+    public static int RunWithin(Request q)
+    {
+        using var m = Load(q.A, q.Arch, out var pipeline);
+        var net = m.Network;
+        var wanted = q.Blocks switch
+        {
+            "coarse" => net.CutPoints.Where(c => c.EndsStage).Select(c => c.Name).ToList(),
+            "all" => net.CutPoints.Select(c => c.Name).ToList(),
+            _ => q.Blocks.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToList(),
+        };
+        var results = Usage(() => BlockComparison.Within(net, wanted, Inputs(Cases(q.Data, q.MaxCases), pipeline ?? new Pipeline([])),
+            q.Options, q.Positions, q.Seed, accumulator: new AccumulatorOptions { Threads = q.Threads }));
+        var names = wanted.Select(w => net.ResolveCut(w).Name).ToList();
+        int n = names.Count;
+        var cca = new double[n, n];
+        var cka = new double[n, n];
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < n; j++) { cca[i, j] = results[i, j].MeanCca; cka[i, j] = results[i, j].Cka; }
+        var doc = new Dictionary<string, object?>
+        {
+            ["model"] = q.A, ["blocks"] = names,
+            ["mean_cca"] = Rows(cca), ["cka"] = Rows(cka), ["pwcca"] = Rows(Map(results, r => r.Pwcca)),
+        };
+        if (q.OutDir is string dir)
+        {
+            Directory.CreateDirectory(dir);
+            Atomic(Path.Combine(dir, "within.json"), System.Text.Json.JsonSerializer.Serialize(doc, CommonOptions.JsonOptions) + "\n");
+            Atomic(Path.Combine(dir, "heatmap_mean_cca.svg"), HeatmapPlot.Svg("mean SVCCA between blocks", names, cca));
+            Atomic(Path.Combine(dir, "heatmap_cka.svg"), HeatmapPlot.Svg("linear CKA between blocks", names, cka));
+        }
+        if (q.Json) CommonOptions.PrintJson(doc);
+        else
+        {
+            Console.WriteLine("mean CCA " + string.Join(" ", names.Select(x => x.PadLeft(10))));
+            for (int i = 0; i < n; i++)
+                Console.WriteLine(names[i].PadRight(9) + string.Join(" ", Enumerable.Range(0, n).Select(j => cca[i, j].ToString("F4", CultureInfo.InvariantCulture).PadLeft(10))));
+        }
+        return CliApp.Ok;
+    }
+
+    /// <summary>
+    /// `--search DIR`: the pretrained model --a against every finished trial of a truncation search
+    /// at the trial's cut (its last kept block); mean CCA, PWCCA and CKA per trial and box plots per
+    /// cut over the seeds.
+    /// </summary>
+    public static int RunSearch(Request q, string searchDir)
+    {
+        if (!Directory.Exists(searchDir)) throw new DirectoryNotFoundException($"{searchDir}: no such search directory");
+        var trials = Directory.GetDirectories(searchDir).Where(d => File.Exists(Path.Combine(d, "summary.json")) && File.Exists(Path.Combine(d, "best.ckpt")))
+            .Order(StringComparer.Ordinal).ToList();
+        if (trials.Count == 0) throw new InvalidDataException($"{searchDir}: no finished trial (run ttl search first)");
+        using var pretrained = Load(q.A, q.Arch, out var pipelineA);
+        var cases = Cases(q.Data, q.MaxCases);
+        var rows = new List<Dictionary<string, object?>>();
+        var byCut = new SortedDictionary<int, (string Name, List<double> Cca, List<double> Cka)>();
+        foreach (var trial in trials)
+        {
+            using var tuned = Load(trial, null, out var pipeline);
+            var cut = tuned.Network.Cut;
+            var r = Usage(() => BlockComparison.Compare(pretrained.Network, tuned.Network, [cut.Name], Inputs(cases, pipeline ?? pipelineA ?? new Pipeline([])),
+                q.Options, q.Positions, q.Seed, accumulator: new AccumulatorOptions { Threads = q.Threads }))[0];
+            rows.Add(new() { ["trial"] = Path.GetFileName(trial), ["cut"] = cut.Index, ["block"] = cut.Name, ["n"] = r.Result.N,
+                ["mean_cca"] = r.Result.MeanCca, ["pwcca"] = r.Result.Pwcca, ["cka"] = r.Result.Cka, ["baseline_mean_cca"] = r.Baseline.MeanCca });
+            if (!byCut.TryGetValue(cut.Index, out var g)) byCut[cut.Index] = g = (cut.Name, new List<double>(), new List<double>());
+            g.Cca.Add(r.Result.MeanCca);
+            g.Cka.Add(r.Result.Cka);
+        }
+        var doc = new Dictionary<string, object?> { ["pretrained"] = q.A, ["search"] = searchDir, ["trials"] = rows };
+        if (q.OutDir is string dir)
+        {
+            Directory.CreateDirectory(dir);
+            Atomic(Path.Combine(dir, "search_svcca.json"), System.Text.Json.JsonSerializer.Serialize(doc, CommonOptions.JsonOptions) + "\n");
+            Atomic(Path.Combine(dir, "boxplot_mean_cca.svg"), BoxPlot.Svg("pretrained vs fine-tuned at each cut (mean SVCCA over seeds)", "mean CCA",
+                byCut.Select(kv => new BoxPlot.Group($"{kv.Key}:{kv.Value.Name}", kv.Value.Cca)).ToList()));
+            Atomic(Path.Combine(dir, "boxplot_cka.svg"), BoxPlot.Svg("pretrained vs fine-tuned at each cut (linear CKA over seeds)", "CKA",
+                byCut.Select(kv => new BoxPlot.Group($"{kv.Key}:{kv.Value.Name}", kv.Value.Cka)).ToList()));
+        }
+        if (q.Json) CommonOptions.PrintJson(doc);
+        else foreach (var row in rows) Console.WriteLine($"{row["trial"],-28} cut {row["cut"],3}  mean CCA {(double)row["mean_cca"]!:F4}  CKA {(double)row["cka"]!:F4}");
+        return CliApp.Ok;
+    }
+
+    private static double[,] Map(SvccaResult[,] r, Func<SvccaResult, double> f)
+    {
+        var m = new double[r.GetLength(0), r.GetLength(1)];
+        for (int i = 0; i < m.GetLength(0); i++) for (int j = 0; j < m.GetLength(1); j++) m[i, j] = f(r[i, j]);
+        return m;
+    }
+
+    private static double[][] Rows(double[,] m) =>
+        Enumerable.Range(0, m.GetLength(0)).Select(i => Enumerable.Range(0, m.GetLength(1)).Select(j => m[i, j]).ToArray()).ToArray();
 
     private sealed class LoadedModel(BlockNetwork network, IDisposable owner) : IDisposable
     {

@@ -17,12 +17,12 @@ public class ModelSvccaCliTests
         TensorRecords.SaveSafetensors(path, net.state_dict().Select(kv => KeyValuePair.Create(kv.Key, kv.Value)));
     }
 
-    private static string WriteDataset(TempDir dir)
+    private static string WriteDataset(TempDir dir, int cases = 3)
     {
         var rng = new Random(4);
         var entries = new List<string>();
         Directory.CreateDirectory(dir.File("imagesTr"));
-        for (int i = 0; i < 3; i++)
+        for (int i = 0; i < cases; i++)
         {
             var data = new float[32 * 32 * 32];
             for (int v = 0; v < data.Length; v++) data[v] = (float)rng.NextDouble();
@@ -67,12 +67,62 @@ public class ModelSvccaCliTests
     }
 
     [Fact]
+    public void WithinOneModelGivesASymmetricHeatmapWithOnesOnTheDiagonal()
+    {
+        using var dir = new TempDir();
+        string data = WriteDataset(dir);
+        WriteWeights(dir.File("a.safetensors"), 1);
+        var r = Ttl.Run("svcca", "--a", dir.File("a.safetensors"), "--arch", "resnet10", "--within", "--data", data,
+            "--blocks", "layer1.0,layer2.0,layer3.0", "--positions", "200", "--json", "--threads", "2", "--out", dir.File("out"));
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var m = JsonDocument.Parse(r.Stdout).RootElement.GetProperty("mean_cca").EnumerateArray()
+            .Select(row => row.EnumerateArray().Select(v => v.GetDouble()).ToArray()).ToArray();
+        Assert.Equal(3, m.Length);
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.True(m[i][i] > 0.999, $"diagonal {i}: {m[i][i]}");
+            for (int j = 0; j < 3; j++) Assert.Equal(m[i][j], m[j][i], 12);
+        }
+        Assert.True(m[0][2] < 0.99, $"layer1.0 vs layer3.0: {m[0][2]}");
+        Assert.True(File.Exists(Path.Combine(dir.File("out"), "heatmap_mean_cca.svg")));
+        Assert.True(File.Exists(Path.Combine(dir.File("out"), "heatmap_cka.svg")));
+    }
+
+    [Fact]
+    public void SearchTrialsAgainstThePretrainedModelGiveBoxPlotsPerCut()
+    {
+        using var dir = new TempDir();
+        string data = WriteDataset(dir, cases: 8);
+        WriteWeights(dir.File("a.safetensors"), 1);
+        File.WriteAllText(dir.File("exp.yaml"), $$"""
+            data:
+              dataset: {{data}}
+              split: {kind: kfold, folds: 2, fold: 0}
+            model: {arch: resnet10, weights: {{dir.File("a.safetensors")}}}
+            schedule: {kind: constant}
+            train: {epochs: 1, batch_size: 4, workers: 0}
+            threads: 2
+            """);
+        var search = Ttl.Run("search", "--config", dir.File("exp.yaml"), "--out", dir.File("search"), "--stages", "coarse", "--quiet");
+        Assert.True(search.ExitCode == 0, search.Stderr);
+        var r = Ttl.Run("svcca", "--a", dir.File("a.safetensors"), "--arch", "resnet10", "--search", dir.File("search"), "--data", data,
+            "--positions", "100", "--json", "--threads", "2", "--out", dir.File("out"));
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var trials = JsonDocument.Parse(r.Stdout).RootElement.GetProperty("trials").EnumerateArray().ToList();
+        Assert.Equal([2, 3, 4, 5], trials.Select(t => t.GetProperty("cut").GetInt32()));
+        // One epoch from the pretrained weights leaves the bottom block close to them.
+        Assert.True(trials[0].GetProperty("mean_cca").GetDouble() > 0.5, trials[0].ToString());
+        Assert.True(File.Exists(Path.Combine(dir.File("out"), "boxplot_mean_cca.svg")));
+    }
+
+    [Fact]
     public void MixingFilesAndModelsOrMissingArchIsAUsageError()
     {
         using var dir = new TempDir();
         string data = WriteDataset(dir);
         WriteWeights(dir.File("a.safetensors"), 1);
         Assert.Equal(2, Ttl.Run("svcca", "--a", dir.File("a.safetensors"), "--b", dir.File("a.safetensors"), "--data", data).ExitCode);
+        Assert.Equal(2, Ttl.Run("svcca", "--a", dir.File("a.safetensors"), "--b", dir.File("a.safetensors"), "--within", "--arch", "resnet10", "--data", data).ExitCode);
         Assert.Equal(2, Ttl.Run("svcca", "--a", dir.File("a.safetensors"), "--acts-b", dir.File("a.safetensors")).ExitCode);
         var missing = Ttl.Run("svcca", "--a", dir.File("nope.pth"), "--b", dir.File("a.safetensors"), "--arch", "resnet10", "--data", data);
         Assert.Equal(3, missing.ExitCode);
