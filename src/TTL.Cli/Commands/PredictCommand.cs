@@ -105,9 +105,7 @@ public static class PredictCommand
             sb.Append(CsvField(file)).Append(',')
               .Append(string.Join(",", p.Select(v => v.ToString("G9", CultureInfo.InvariantCulture)))).Append(',').Append(best).Append('\n');
         }
-        string tmp = csv + ".tmp-" + Environment.ProcessId;
-        File.WriteAllText(tmp, sb.ToString());
-        File.Move(tmp, csv, overwrite: true);
+        TTL.Training.Runs.RunFiles.WriteText(csv, sb.ToString());
         return [csv];
     }
 

@@ -158,25 +158,10 @@ public static class SvccaCommand
             new("A vs B", r.Cca, "#1f77b4"),
             new("Gaussian baseline", baseline.Cca, "#7f7f7f", Dashed: true),
         ]);
-        Atomic(Path.Combine(dir, "svcca.json"), System.Text.Json.JsonSerializer.Serialize(doc, CommonOptions.JsonOptions) + "\n");
-        Atomic(Path.Combine(dir, "cca.csv"), csv.ToString());
-        Atomic(Path.Combine(dir, "cca.svg"), svg);
+        TTL.Training.Runs.RunFiles.WriteText(Path.Combine(dir, "svcca.json"), System.Text.Json.JsonSerializer.Serialize(doc, CommonOptions.JsonOptions) + "\n");
+        TTL.Training.Runs.RunFiles.WriteText(Path.Combine(dir, "cca.csv"), csv.ToString());
+        TTL.Training.Runs.RunFiles.WriteText(Path.Combine(dir, "cca.svg"), svg);
     }
 
     private static string Cell(double[] v, int i) => i < v.Length ? v[i].ToString("R", CultureInfo.InvariantCulture) : "";
-
-    private static void Atomic(string path, string text)
-    {
-        string tmp = path + ".tmp-" + Environment.ProcessId;
-        try
-        {
-            File.WriteAllText(tmp, text);
-            File.Move(tmp, path, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(tmp);
-            throw;
-        }
-    }
 }

@@ -9,6 +9,7 @@ using TTL.Models;
 using TTL.Models.Checkpoints;
 using TTL.Torch;
 using TTL.Training;
+using TTL.Training.Runs;
 
 namespace TTL.Cli.Commands;
 
@@ -113,9 +114,9 @@ public static class SvccaModels
         if (q.OutDir is string dir)
         {
             Directory.CreateDirectory(dir);
-            Atomic(Path.Combine(dir, "within.json"), System.Text.Json.JsonSerializer.Serialize(doc, CommonOptions.JsonOptions) + "\n");
-            Atomic(Path.Combine(dir, "heatmap_mean_cca.svg"), HeatmapPlot.Svg("mean SVCCA between blocks", names, cca));
-            Atomic(Path.Combine(dir, "heatmap_cka.svg"), HeatmapPlot.Svg("linear CKA between blocks", names, cka));
+            RunFiles.WriteText(Path.Combine(dir, "within.json"), System.Text.Json.JsonSerializer.Serialize(doc, CommonOptions.JsonOptions) + "\n");
+            RunFiles.WriteText(Path.Combine(dir, "heatmap_mean_cca.svg"), HeatmapPlot.Svg("mean SVCCA between blocks", names, cca));
+            RunFiles.WriteText(Path.Combine(dir, "heatmap_cka.svg"), HeatmapPlot.Svg("linear CKA between blocks", names, cka));
         }
         if (q.Json) CommonOptions.PrintJson(doc);
         else
@@ -158,10 +159,10 @@ public static class SvccaModels
         if (q.OutDir is string dir)
         {
             Directory.CreateDirectory(dir);
-            Atomic(Path.Combine(dir, "search_svcca.json"), System.Text.Json.JsonSerializer.Serialize(doc, CommonOptions.JsonOptions) + "\n");
-            Atomic(Path.Combine(dir, "boxplot_mean_cca.svg"), BoxPlot.Svg("pretrained vs fine-tuned at each cut (mean SVCCA over seeds)", "mean CCA",
+            RunFiles.WriteText(Path.Combine(dir, "search_svcca.json"), System.Text.Json.JsonSerializer.Serialize(doc, CommonOptions.JsonOptions) + "\n");
+            RunFiles.WriteText(Path.Combine(dir, "boxplot_mean_cca.svg"), BoxPlot.Svg("pretrained vs fine-tuned at each cut (mean SVCCA over seeds)", "mean CCA",
                 byCut.Select(kv => new BoxPlot.Group($"{kv.Key}:{kv.Value.Name}", kv.Value.Cca)).ToList()));
-            Atomic(Path.Combine(dir, "boxplot_cka.svg"), BoxPlot.Svg("pretrained vs fine-tuned at each cut (linear CKA over seeds)", "CKA",
+            RunFiles.WriteText(Path.Combine(dir, "boxplot_cka.svg"), BoxPlot.Svg("pretrained vs fine-tuned at each cut (linear CKA over seeds)", "CKA",
                 byCut.Select(kv => new BoxPlot.Group($"{kv.Key}:{kv.Value.Name}", kv.Value.Cka)).ToList()));
         }
         if (q.Json) CommonOptions.PrintJson(doc);
@@ -216,18 +217,12 @@ public static class SvccaModels
         {
             csv.Append(CultureInfo.InvariantCulture,
                 $"{r.Block.Name},{r.Block.Index},{r.Result.N},{r.Result.KeptA},{r.Result.KeptB},{r.Result.MeanCca:R},{r.Result.Pwcca:R},{r.Result.Cka:R},{r.Baseline.MeanCca:R}\n");
-            Atomic(Path.Combine(dir, $"cca_{r.Block.Name}.svg"), CcaCurvePlot.Svg(
+            RunFiles.WriteText(Path.Combine(dir, $"cca_{r.Block.Name}.svg"), CcaCurvePlot.Svg(
                 $"{r.Block.Name}: mean CCA {r.Result.MeanCca:F3}, PWCCA {r.Result.Pwcca:F3}, CKA {r.Result.Cka:F3}",
                 [new("A vs B", r.Result.Cca, "#1f77b4"), new("Gaussian baseline", r.Baseline.Cca, "#7f7f7f", Dashed: true)]));
         }
-        Atomic(Path.Combine(dir, "svcca_blocks.csv"), csv.ToString());
-        Atomic(Path.Combine(dir, "svcca_blocks.json"), System.Text.Json.JsonSerializer.Serialize(doc, CommonOptions.JsonOptions) + "\n");
+        RunFiles.WriteText(Path.Combine(dir, "svcca_blocks.csv"), csv.ToString());
+        RunFiles.WriteText(Path.Combine(dir, "svcca_blocks.json"), System.Text.Json.JsonSerializer.Serialize(doc, CommonOptions.JsonOptions) + "\n");
     }
 
-    private static void Atomic(string path, string text)
-    {
-        string tmp = path + ".tmp-" + Environment.ProcessId;
-        File.WriteAllText(tmp, text);
-        File.Move(tmp, path, overwrite: true);
-    }
 }

@@ -23,12 +23,21 @@ public sealed class RunFiles(string directory)
 
     public static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
+    /// <summary>Writes a text file atomically: a temporary name in the same folder, then a rename; no leftover on failure.</summary>
     public static void WriteText(string path, string text)
     {
-        System.IO.Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        System.IO.Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         string tmp = path + ".tmp-" + Environment.ProcessId;
-        File.WriteAllText(tmp, text);
-        File.Move(tmp, path, overwrite: true);
+        try
+        {
+            File.WriteAllText(tmp, text);
+            File.Move(tmp, path, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(tmp);
+            throw;
+        }
     }
 
     public static void WriteJson(string path, object value) => WriteText(path, JsonSerializer.Serialize(value, Json) + "\n");
