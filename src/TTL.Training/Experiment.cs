@@ -63,12 +63,7 @@ public sealed class Experiment : IDisposable
         var train = new SampleSource(split.Train, pipeline, cacheDir, task == TaskKind.Segmentation, cfg.Train.PatchSize, cfg.Data.ForegroundRatio);
         var validation = new SampleSource(split.Validation, pipeline, cacheDir, task == TaskKind.Segmentation, null, 0);
 
-        torch.manual_seed(cfg.Seed);
-        var builder = new StrategyBuilder(cfg.Model.Arch, task, classes, Options(cfg.Model), cfg.Model.Dropout);
-        var model = modelState is null
-            ? builder.Build(cfg.Model.Strategy, cfg.Model.Weights)
-            : builder.Build(Strategy.Parse(cfg.Model.Strategy), modelState);
-        if (modelState is not null) model.Network.load_state_dict(modelState, strict: true);
+        var model = BuildModel(cfg, task, classes, modelState);
 
         string metric = cfg.Train.Metric != "auto" ? cfg.Train.Metric
             : task == TaskKind.Segmentation ? "dice" : classes == 2 ? "auprc" : "auroc";
@@ -77,6 +72,21 @@ public sealed class Experiment : IDisposable
             Config = cfg, Dataset = dataset, Split = split, Task = task, Classes = classes, Model = model, Pipeline = pipeline,
             Train = train, Validation = validation, Metric = metric, ClassWeights = Weights(cfg, split, classes, task),
         };
+    }
+
+    /// <summary>
+    /// The experiment's model, built by its strategy from the pretrained weights; or, given a
+    /// trained run's <paramref name="modelState"/>, rebuilt with that state loaded strictly.
+    /// </summary>
+    public static TransferModel BuildModel(ExperimentConfig cfg, TaskKind task, int classes, IReadOnlyDictionary<string, Tensor>? modelState)
+    {
+        torch.manual_seed(cfg.Seed);
+        var builder = new StrategyBuilder(cfg.Model.Arch, task, classes, Options(cfg.Model), cfg.Model.Dropout);
+        if (modelState is null) return builder.Build(cfg.Model.Strategy, cfg.Model.Weights);
+        var model = builder.Build(Strategy.Parse(cfg.Model.Strategy), modelState);
+        try { model.Network.load_state_dict(modelState, strict: true); }
+        catch { model.Dispose(); throw; }
+        return model;
     }
 
     public static ArchitectureOptions Options(ModelConfig m) => new(

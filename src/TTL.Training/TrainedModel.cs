@@ -38,10 +38,7 @@ public sealed class TrainedModel : IDisposable
         var state = Checkpoints.ModelState(ck);
         try
         {
-            torch.manual_seed(cfg.Seed);
-            var builder = new StrategyBuilder(cfg.Model.Arch, task, ck.Meta.NumClasses, Experiment.Options(cfg.Model), cfg.Model.Dropout);
-            var model = builder.Build(Strategy.Parse(cfg.Model.Strategy), state);
-            model.Network.load_state_dict(state, strict: true);
+            var model = Experiment.BuildModel(cfg, task, ck.Meta.NumClasses, state);
             model.SetTraining(false);
             var pipeline = File.Exists(files.Pipeline) ? Pipeline.Load(files.Pipeline) : null;
             return new TrainedModel { Config = cfg, Model = model, Task = task, Classes = ck.Meta.NumClasses, Pipeline = pipeline };

@@ -32,12 +32,7 @@ public static class SvccaModels
         var pipeline = pipelineB ?? pipelineA ?? new Pipeline([]);
         var netA = ma.Network;
         var netB = mb.Network;
-        var wanted = blocks switch
-        {
-            "coarse" => netA.CutPoints.Where(c => c.EndsStage && c.Index <= netB.KeptBlocks).Select(c => c.Name).ToList(),
-            "all" => netA.CutPoints.Where(c => c.Index <= netB.KeptBlocks).Select(c => c.Name).ToList(),
-            _ => blocks.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToList(),
-        };
+        var wanted = Blocks(blocks, netA.CutPoints.Where(c => c.Index <= netB.KeptBlocks));
         if (wanted.Count == 0) throw new UsageException($"--blocks {blocks}: no block that both models keep");
 
         var cases = Cases(data, maxCases);
@@ -71,6 +66,14 @@ public static class SvccaModels
         return CliApp.Ok;
     }
 
+    /// <summary>--blocks: coarse (the stage ends among <paramref name="kept"/>), all, or a comma list.</summary>
+    private static List<string> Blocks(string spec, IEnumerable<CutPoint> kept) => spec switch
+    {
+        "coarse" => kept.Where(c => c.EndsStage).Select(c => c.Name).ToList(),
+        "all" => kept.Select(c => c.Name).ToList(),
+        _ => spec.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToList(),
+    };
+
     private static List<DatasetCase> Cases(string data, int? maxCases)
     {
         var dataset = DatasetReader.Open(data);
@@ -92,12 +95,7 @@ public static class SvccaModels
     {
         using var m = Load(q.A, q.Arch, out var pipeline);
         var net = m.Network;
-        var wanted = q.Blocks switch
-        {
-            "coarse" => net.CutPoints.Where(c => c.EndsStage).Select(c => c.Name).ToList(),
-            "all" => net.CutPoints.Select(c => c.Name).ToList(),
-            _ => q.Blocks.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToList(),
-        };
+        var wanted = Blocks(q.Blocks, net.CutPoints);
         var results = Usage(() => BlockComparison.Within(net, wanted, Inputs(Cases(q.Data, q.MaxCases), pipeline ?? new Pipeline([])),
             q.Options, q.Positions, q.Seed, accumulator: new AccumulatorOptions { Threads = q.Threads }));
         var names = wanted.Select(w => net.ResolveCut(w).Name).ToList();

@@ -63,7 +63,8 @@ public sealed class SampleSource
     public PreparedSample Prepare(int caseIndex, long itemSeed, bool train)
     {
         var c = _cases[caseIndex];
-        var s = Deterministic(caseIndex);
+        var deterministic = Deterministic(caseIndex);
+        var s = deterministic;
         if (train && _pipeline.RandomSteps.Any())
             s = _pipeline.ApplyRandom(new Sample(Clone(s.Image), s.Label is null ? null : Clone(s.Label), s.Id), itemSeed);
         Volume image = s.Image, label = s.Label!;
@@ -75,10 +76,12 @@ public sealed class SampleSource
             label = CropPad.Region(s.Label!, start, PatchSize);
         }
         // Copies: the deterministic result is shared between epochs and workers.
-        bool shared = ReferenceEquals(image, Deterministic(caseIndex).Image);
-        return new PreparedSample(c.Id, shared ? (float[])image.Data.Clone() : image.Data, image.Channels, image.Shape,
-            c.ClassLabel, Segmentation ? (ReferenceEquals(label, Deterministic(caseIndex).Label) ? (float[])label.Data.Clone() : label.Data) : null);
+        return new PreparedSample(c.Id, Own(image, deterministic.Image), image.Channels, image.Shape,
+            c.ClassLabel, Segmentation ? Own(label, deterministic.Label) : null);
     }
+
+    /// <summary>The voxels of <paramref name="v"/>, copied when they are the shared deterministic result.</summary>
+    private static float[] Own(Volume v, Volume? shared) => ReferenceEquals(v, shared) ? (float[])v.Data.Clone() : v.Data;
 
     private static Volume Clone(Volume v) => new((float[])v.Data.Clone(), v.Channels, v.Shape, v.Affine) { Header = v.Header };
 }
