@@ -115,7 +115,8 @@ public static class Orientation
     {
         var (source, flip, affine) = Plan(v.Affine, v.Shape, target);
         var outShape = new[] { v.Shape[source[0]], v.Shape[source[1]], v.Shape[source[2]] };
-        var dst = new float[v.Data.Length];
+        // Every element is written by the permutation, so the GC need not zero it first.
+        var dst = GC.AllocateUninitializedArray<float>(v.Data.Length);
         // C order [c, i, j, k]: output axes 0, 1, 2 are outer, middle, inner.
         long[] stride = [(long)v.Shape[1] * v.Shape[2], v.Shape[2], 1];
         long volume = v.VoxelCount;

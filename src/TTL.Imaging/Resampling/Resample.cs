@@ -117,7 +117,8 @@ public static partial class Resample
         for (int r = 0; r < 3; r++) for (int c = 0; c < 3; c++) if (r != c && Math.Abs(m[r, c]) < 1e-12 * scale) m[r, c] = 0;
 
         long outCount = (long)shape[0] * shape[1] * shape[2];
-        var result = new float[outCount * source.Channels];
+        // Every path writes every output voxel (the fill value outside), so skip the GC's zeroing.
+        var result = GC.AllocateUninitializedArray<float>(checked((int)(outCount * source.Channels)));
         bool axisAligned = allowSeparable && m[0, 1] == 0 && m[0, 2] == 0 && m[1, 0] == 0 && m[1, 2] == 0 && m[2, 0] == 0 && m[2, 1] == 0;
         for (int ch = 0; ch < source.Channels; ch++)
         {
