@@ -18,36 +18,14 @@
 #include <string>
 #include <vector>
 
-#define TTL_API extern "C" __attribute__((visibility("default")))
+#include "ttl_common.h"
 
-using at::Tensor;
-
-namespace {
-
+namespace ttl {
 thread_local std::string last_error;
+}  // namespace ttl
 
-// Status codes returned by every fallible entry point.
-constexpr int kOk = 0;
-constexpr int kError = 1;
-
-template <typename F>
-int guarded(F&& f) {
-  try {
-    f();
-    return kOk;
-  } catch (const c10::Error& e) {
-    last_error = e.what_without_backtrace();
-  } catch (const std::exception& e) {
-    last_error = e.what();
-  } catch (...) {
-    last_error = "unknown C++ exception";
-  }
-  return kError;
-}
-
-Tensor* box(Tensor t) { return new Tensor(std::move(t)); }
-
-}  // namespace
+using ttl::box;
+using ttl::guarded;
 
 // ---------------------------------------------------------------------------------------------
 // Values exchanged with boxed operator calls. The layout is mirrored by TTL.Torch.Native.Value.
@@ -177,7 +155,7 @@ void from_ivalue(c10::IValue&& iv, ttl_value& out) {
 // ---------------------------------------------------------------------------------------------
 // Errors and runtime
 
-TTL_API const char* ttl_last_error() { return last_error.c_str(); }
+TTL_API const char* ttl_last_error() { return ttl::last_error.c_str(); }
 
 TTL_API const char* ttl_torch_version() {
   static const std::string v = TORCH_VERSION;

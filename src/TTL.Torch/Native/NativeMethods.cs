@@ -86,4 +86,22 @@ internal static unsafe class NativeMethods
     [DllImport(Lib)] internal static extern int ttl_backward(IntPtr t, IntPtr grad, int retainGraph, int createGraph);
     [DllImport(Lib)] internal static extern int ttl_autograd_grad(IntPtr* outputs, IntPtr* gradOutputs, int nout, IntPtr* inputs, int nin,
         int retainGraph, int createGraph, int allowUnused, IntPtr* result);
+
+    // c10d (native/torch/ttl_dist.cpp)
+    [DllImport(Lib)] internal static extern int ttl_dist_available();
+    [DllImport(Lib)] internal static extern int ttl_store_tcp(byte* host, int port, int worldSize, int isServer, long timeoutMs, out IntPtr store);
+    [DllImport(Lib)] internal static extern void ttl_store_free(IntPtr store);
+    [DllImport(Lib)] internal static extern int ttl_store_set(IntPtr store, byte* key, byte* data, long len);
+    [DllImport(Lib)] internal static extern int ttl_store_get(IntPtr store, byte* key, out IntPtr data, out long len);
+    [DllImport(Lib)] internal static extern void ttl_dist_free_bytes(IntPtr data);
+    [DllImport(Lib)] internal static extern int ttl_store_add(IntPtr store, byte* key, long delta, out long value);
+    [DllImport(Lib)] internal static extern int ttl_store_check(IntPtr store, byte** keys, int n, out int present);
+    [DllImport(Lib)] internal static extern int ttl_pg_gloo(IntPtr store, int rank, int size, long timeoutMs, byte* iface, byte* hostname, int threads, out IntPtr group);
+    [DllImport(Lib)] internal static extern void ttl_pg_free(IntPtr group);
+    [DllImport(Lib)] internal static extern int ttl_pg_allreduce(IntPtr group, IntPtr tensor, int op, out IntPtr work);
+    [DllImport(Lib)] internal static extern int ttl_pg_broadcast(IntPtr group, IntPtr tensor, int root, out IntPtr work);
+    [DllImport(Lib)] internal static extern int ttl_pg_barrier(IntPtr group, out IntPtr work);
+    [DllImport(Lib)] internal static extern int ttl_work_wait(IntPtr work);
+    [DllImport(Lib)] internal static extern void ttl_work_free(IntPtr work);
+    [DllImport(Lib)] internal static extern int ttl_dist_all_reduce_autograd(IntPtr group, IntPtr tensor, out IntPtr result);
 }

@@ -24,6 +24,18 @@ public static partial class torch
             bool track_running_stats = true, Device? device = null, DType dtype = DType.Float32) =>
             new(num_features, eps, momentum, affine, track_running_stats, device, dtype);
 
+        /// <summary>torch.nn.SyncBatchNorm's conversion: batch norm whose statistics span the ranks of a group.</summary>
+        public static class SyncBatchNorm
+        {
+            /// <summary>Makes every BatchNorm3d inside <paramref name="module"/> share its training statistics over <paramref name="group"/>; returns the module.</summary>
+            public static T convert_sync_batchnorm<T>(T module, TTL.Torch.Distributed.ProcessGroup? group) where T : Module
+            {
+                foreach (var m in module.modules())
+                    if (m is Modules.BatchNorm3d bn) bn.process_group = group;
+                return module;
+            }
+        }
+
         public static InstanceNorm3d InstanceNorm3d(long num_features, double eps = 1e-5, double? momentum = 0.1, bool affine = false,
             bool track_running_stats = false, Device? device = null, DType dtype = DType.Float32) =>
             new(num_features, eps, momentum, affine, track_running_stats, device, dtype);
