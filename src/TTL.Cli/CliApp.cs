@@ -64,6 +64,8 @@ public static class CliApp
             UsageException => (UsageError, ex.Message),
             InvalidDataException => (BadInput, ex.Message),
             TTL.Training.TrainingDivergedException => (RuntimeFailure, ex.Message),
+            TTL.Training.Distributed.LaunchException => (UsageError, ex.Message),
+            TTL.Torch.Distributed.DistributedException => (RuntimeFailure, ex.Message),
             FileNotFoundException f => (BadInput, $"{f.FileName ?? ""}: file not found".TrimStart(':', ' ')),
             DirectoryNotFoundException => (BadInput, ex.Message),
             _ => (RuntimeFailure, ex.Message),

@@ -3,6 +3,7 @@ using TTL.Imaging.Datasets;
 using TTL.Models.Strategies;
 using TTL.Torch;
 using TTL.Training.Data;
+using TTL.Training.Distributed;
 using TTL.Training.Inference;
 using TTL.Training.Metrics;
 using F = TTL.Torch.torch.nn.functional;
@@ -31,36 +32,50 @@ public sealed class EvaluationMetrics
 /// <summary>One case's prediction: class probabilities (classification) and the true label if known.</summary>
 public sealed record CasePrediction(string Id, double[] Probabilities, int? Label);
 
-/// <summary>Runs a trained model over cases in eval mode and scores it.</summary>
+/// <summary>
+/// Runs a trained model over cases in eval mode and scores it. Under several ranks each rank runs
+/// its shard of the cases (i ≡ rank mod world size) and the per-case results are summed into
+/// every rank (each row is computed by exactly one rank, the others contribute zeros), so every
+/// rank scores the same full set, as one process would.
+/// </summary>
 public static class Evaluation
 {
-    public static EvaluationMetrics Evaluate(Experiment x, IReadOnlyList<DatasetCase> cases, double overlap)
+    public static EvaluationMetrics Evaluate(Experiment x, IReadOnlyList<DatasetCase> cases, double overlap, DistributedContext? distributed = null)
     {
+        var dist = distributed ?? DistributedContext.Single;
         var source = ReferenceEquals(cases, x.Split.Validation) ? x.Validation
             : new SampleSource(cases, x.Pipeline, x.Config.Data.Cache, x.Task == TaskKind.Segmentation, null, 0);
-        return x.Task == TaskKind.Segmentation ? Segment(x, source, overlap) : Score(Classify(x, source), x.Classes);
+        return x.Task == TaskKind.Segmentation ? Segment(x, source, overlap, dist) : Score(Classify(x, source, dist), x.Classes);
     }
 
     /// <summary>Class probabilities for every case of the source (softmax of the logits).</summary>
-    public static List<CasePrediction> Classify(Experiment x, SampleSource source)
+    public static List<CasePrediction> Classify(Experiment x, SampleSource source, DistributedContext? distributed = null)
     {
+        var dist = distributed ?? DistributedContext.Single;
         x.Model.SetTraining(false);
         var net = x.Model.Network;
-        var result = new List<CasePrediction>();
         int batchSize = x.Config.Train.BatchSize;
-        using var noGrad = torch.no_grad();
-        for (int start = 0; start < source.Count; start += batchSize)
+        var mine = dist.Shard(source.Count).ToArray();
+        var probabilities = new double[source.Count][];
+        int k = x.Classes;
+        using (torch.no_grad())
+            for (int start = 0; start < mine.Length; start += batchSize)
+            {
+                using var scope = torch.NewDisposeScope();
+                var indices = mine.AsSpan(start, Math.Min(batchSize, mine.Length - start)).ToArray();
+                var samples = indices.Select(i => source.Prepare(i, 0, train: false) with { ClassLabel = source.Cases[i].ClassLabel ?? 0 }).ToList();
+                using var batch = Batch.Collate(samples);
+                var probs = F.softmax(net.call(batch.Images), 1).to(DType.Float64).data<double>();
+                k = (int)(probs.Length / samples.Count);
+                for (int n = 0; n < samples.Count; n++) probabilities[indices[n]] = probs.AsSpan(n * k, k).ToArray();
+            }
+        if (dist.WorldSize > 1)
         {
-            using var scope = torch.NewDisposeScope();
-            var samples = Enumerable.Range(start, Math.Min(batchSize, source.Count - start))
-                .Select(i => source.Prepare(i, 0, train: false) with { ClassLabel = source.Cases[i].ClassLabel ?? 0 }).ToList();
-            using var batch = Batch.Collate(samples);
-            var probs = F.softmax(net.call(batch.Images), 1).to(DType.Float64).data<double>();
-            int k = (int)(probs.Length / samples.Count);
-            for (int n = 0; n < samples.Count; n++)
-                result.Add(new CasePrediction(samples[n].Id, probs.AsSpan(n * k, k).ToArray(), source.Cases[start + n].ClassLabel));
+            var all = dist.Sum(Enumerable.Range(0, source.Count).SelectMany(i => probabilities[i] ?? new double[k]).ToArray());
+            for (int i = 0; i < source.Count; i++) probabilities[i] = all.AsSpan(i * k, k).ToArray();
         }
-        return result;
+        return Enumerable.Range(0, source.Count)
+            .Select(i => new CasePrediction(source.Cases[i].Id, probabilities[i], source.Cases[i].ClassLabel)).ToList();
     }
 
     public static EvaluationMetrics Score(IReadOnlyList<CasePrediction> predictions, int classes)
@@ -90,11 +105,12 @@ public static class Evaluation
         return SlidingWindow.Predict(volume, t => net.call(t), options);
     }
 
-    private static EvaluationMetrics Segment(Experiment x, SampleSource source, double overlap)
+    private static EvaluationMetrics Segment(Experiment x, SampleSource source, double overlap, DistributedContext dist)
     {
-        var dice = new List<double[]>();
-        var hd = new List<double[]>();
-        for (int i = 0; i < source.Count; i++)
+        // Per case: [scored, dice per foreground class…, hd95 per foreground class…]; rows of other ranks' cases stay zero.
+        int per = x.Classes - 1, width = 1 + 2 * per;
+        var rows = new double[source.Count * width];
+        foreach (int i in dist.Shard(source.Count))
         {
             var s = source.Prepare(i, 0, train: false);
             if (s.LabelMap is null) continue;
@@ -103,8 +119,18 @@ public static class Evaluation
                 predicted = SegmentLogits(x, s, overlap).argmax(0).to(DType.Int32).data<int>();
             var truth = s.LabelMap.Select(v => (int)v).ToArray();
             var r = SegmentationMetrics.Compute(predicted, truth, s.Shape, source.Deterministic(i).Image.Spacing, x.Classes);
-            dice.Add(r.DicePerClass);
-            hd.Add(r.Hd95PerClass);
+            rows[i * width] = 1;
+            r.DicePerClass.CopyTo(rows, i * width + 1);
+            r.Hd95PerClass.CopyTo(rows, i * width + 1 + per);
+        }
+        rows = dist.Sum(rows);
+        var dice = new List<double[]>();
+        var hd = new List<double[]>();
+        for (int i = 0; i < source.Count; i++)
+        {
+            if (rows[i * width] == 0) continue;
+            dice.Add(rows.AsSpan(i * width + 1, per).ToArray());
+            hd.Add(rows.AsSpan(i * width + 1 + per, per).ToArray());
         }
         if (dice.Count == 0) throw new InvalidDataException("no case with a label map to score");
         var m = new EvaluationMetrics { N = dice.Count };

@@ -10,6 +10,7 @@ using TTL.Torch.Optim;
 using TTL.Torch.Serialization;
 using TTL.Training.Config;
 using TTL.Training.Data;
+using TTL.Training.Distributed;
 using TTL.Training.Runs;
 
 namespace TTL.Training;
@@ -27,28 +28,41 @@ public sealed class TrainingDivergedException(string message) : Exception(messag
 /// from (seed, epoch), with each item's augmentation seeded from (seed, epoch, position); so a run
 /// resumed from the checkpoint of epoch e repeats epoch e + 1 exactly as an uninterrupted run
 /// does, whatever the number of loader workers.
+/// <para>
+/// Data-parallel over the ranks of a <see cref="DistributedContext"/>: every rank builds the same
+/// model and starts from rank 0's weights; each global batch of the epoch's order is cut into one
+/// contiguous share per rank (a final batch with fewer items than ranks is dropped); each rank
+/// scales its loss by its share of the global batch, so the gradients summed over ranks are those
+/// of the global batch's mean loss, exactly as one process would compute them (with synchronised
+/// batch norm also for networks with batch norm); batch-norm buffers are rank 0's after every step otherwise.
+/// Validation is sharded by case and the predictions summed into every rank. Only rank 0 writes.
+/// </para>
 /// </summary>
 public sealed class Trainer
 {
     private readonly ExperimentConfig _cfg;
     private readonly RunFiles _run;
     private readonly TextWriter _log;
+    private readonly DistributedContext _dist;
 
-    public Trainer(ExperimentConfig config, string runDirectory, TextWriter? log = null)
+    public Trainer(ExperimentConfig config, string runDirectory, TextWriter? log = null, DistributedContext? distributed = null)
     {
         _cfg = config;
         _run = new RunFiles(runDirectory);
-        _log = log ?? TextWriter.Null;
+        _dist = distributed ?? DistributedContext.Single;
+        _log = _dist.IsMain ? log ?? TextWriter.Null : TextWriter.Null;
     }
 
     /// <summary>Trains; with <paramref name="resume"/> continues from last.ckpt of the run directory.</summary>
     public TrainResult Run(bool resume = false, int? stopAfterEpochs = null)
     {
-        torch.set_num_threads(_cfg.Threads > 0 ? _cfg.Threads : Environment.ProcessorCount);
+        // Ranks sharing a machine share its cores unless the config says otherwise.
+        torch.set_num_threads(_cfg.Threads > 0 ? _cfg.Threads : Math.Max(1, Environment.ProcessorCount / _dist.Launch.LocalWorldSize));
         using var experiment = Experiment.Open(_cfg, _run.Directory);
         PrepareDirectory(resume);
 
         var net = experiment.Model.Network;
+        if (_cfg.Distributed.SyncBn && _dist.WorldSize > 1) torch.nn.SyncBatchNorm.convert_sync_batchnorm(net, _dist.Group);
         var optimizer = CreateOptimizer(experiment.Model);
         var schedule = new Schedule(_cfg.Schedule, optimizer, _cfg.Train.Epochs, _cfg.Optimizer.Lr);
         var history = new List<JsonObject>();
@@ -65,6 +79,14 @@ public sealed class Trainer
             history.AddRange(_run.ReadMetrics().Where(m => (int)m["epoch"]! <= startEpoch));
             _log.WriteLine($"resuming {_run.Directory} after epoch {startEpoch}");
         }
+        _dist.BroadcastState(net);
+        var reducer = _dist.Group is { } group
+            ? new GradientReducer(group, experiment.Model.Groups.SelectMany(g => g.Parameters.Select(p => p.Parameter)).ToList(),
+                (long)(_cfg.Distributed.BucketMb * 1024 * 1024))
+            : null;
+        if (_dist.WorldSize > 1)
+            _log.WriteLine($"data-parallel over {_dist.WorldSize} ranks ({_dist.Launch.Source}): global batch {_cfg.Train.BatchSize}, " +
+                $"{reducer!.BucketCount} gradient bucket(s), batch norm {(_cfg.Distributed.SyncBn ? "synchronised" : "per rank, buffers from rank 0")}");
 
         var loader = new DataLoader<PreparedSample>(_cfg.Train.Workers, _cfg.Train.Prefetch);
         double trainSeconds = 0, waitSeconds = 0;
@@ -76,7 +98,7 @@ public sealed class Trainer
             var t0 = Stopwatch.GetTimestamp();
             var waitBefore = loader.WaitTime;
             double lr = schedule.LearningRate;
-            double loss = TrainEpoch(experiment, optimizer, loader, epoch);
+            double loss = TrainEpoch(experiment, optimizer, loader, epoch, reducer);
             double seconds = Stopwatch.GetElapsedTime(t0).TotalSeconds;
             trainSeconds += seconds;
             waitSeconds += (loader.WaitTime - waitBefore).TotalSeconds;
@@ -86,7 +108,7 @@ public sealed class Trainer
             double? value = null;
             if (epoch % _cfg.Train.ValEvery == 0 || epoch == _cfg.Train.Epochs)
             {
-                var metrics = Evaluation.Evaluate(experiment, experiment.Split.Validation, _cfg.Train.Overlap);
+                var metrics = Evaluation.Evaluate(experiment, experiment.Split.Validation, _cfg.Train.Overlap, _dist);
                 line["val"] = metrics.ToJson();
                 value = metrics.Get(experiment.Metric);
                 if (double.IsNaN(best) || value > best)
@@ -94,14 +116,24 @@ public sealed class Trainer
                     best = value.Value;
                     bestEpoch = epoch;
                     badValidations = 0;
-                    Checkpoints.Save(_run.Best, experiment, optimizer, schedule, epoch, best, bestEpoch, badValidations);
+                    if (_dist.IsMain) Checkpoints.Save(_run.Best, experiment, optimizer, schedule, epoch, best, bestEpoch, badValidations);
                 }
                 else badValidations++;
             }
             schedule.Step(value);
-            Checkpoints.Save(_run.Last, experiment, optimizer, schedule, epoch, best, bestEpoch, badValidations);
+            if (_dist.WorldSize > 1)
+            {
+                line["world_size"] = _dist.WorldSize;
+                double spread = _dist.StateSpread(net);
+                line["rank_state_spread"] = spread;
+                if (spread != 0) _log.WriteLine($"warning: after epoch {epoch} the ranks' weights differ (fingerprint spread {spread:G3})");
+            }
             history.Add(line);
-            _run.WriteMetrics(history);
+            if (_dist.IsMain)
+            {
+                Checkpoints.Save(_run.Last, experiment, optimizer, schedule, epoch, best, bestEpoch, badValidations);
+                _run.WriteMetrics(history);
+            }
             // Iterations per second and the time left at this pace, like a progress bar's tail.
             double itPerSecond = Math.Ceiling(experiment.TrainItems / (double)_cfg.Train.BatchSize) / Math.Max(seconds, 1e-9);
             var eta = TimeSpan.FromSeconds(Math.Round(trainSeconds / epochsRun * (lastEpoch - epoch)));
@@ -116,11 +148,16 @@ public sealed class Trainer
             }
         }
 
-        WriteCurve(history, experiment.Metric);
-        var cost = ModelCost.Measure(experiment);
         var result = new TrainResult(_run.Directory, epochsRun, bestEpoch, experiment.Metric, best, stoppedEarly,
             net.parameters().Sum(p => p.numel()), epochsRun == 0 ? 0 : trainSeconds / epochsRun,
             trainSeconds == 0 ? 0 : waitSeconds / trainSeconds);
+        if (!_dist.IsMain)
+        {
+            optimizer.Dispose();
+            return result;
+        }
+        WriteCurve(history, experiment.Metric);
+        var cost = ModelCost.Measure(experiment);
         RunFiles.WriteJson(_run.Summary, new
         {
             run = _run.Directory,
@@ -138,52 +175,93 @@ public sealed class Trainer
             input_shape = cost.InputShape,
             macs = cost.Macs,
             latency_ms = Math.Round(cost.LatencyMs, 3),
+            world_size = _dist.WorldSize,
         });
         optimizer.Dispose();
         return result;
     }
 
-    private double TrainEpoch(Experiment x, Optimizer optimizer, DataLoader<PreparedSample> loader, int epoch)
+    private double TrainEpoch(Experiment x, Optimizer optimizer, DataLoader<PreparedSample> loader, int epoch, GradientReducer? reducer)
     {
         // Libtorch's generator (dropout) and the data order restart from (seed, epoch).
-        torch.manual_seed(Seeds.Mix(_cfg.Seed, epoch, 0x51ED));
+        torch.manual_seed(Seeds.Mix(_cfg.Seed, epoch, 0x51ED + _dist.Rank));
         var order = Seeds.Permutation(x.TrainItems, Seeds.Mix(_cfg.Seed, epoch, 0x0D3E));
         x.Model.SetTraining(true);
         var net = x.Model.Network;
-        int batchSize = _cfg.Train.BatchSize;
-        double sum = 0;
-        int batches = 0;
-        var pending = new List<PreparedSample>(batchSize);
         var clip = _cfg.Train.GradClip;
         var trainable = x.Model.Groups.SelectMany(g => g.Parameters.Select(p => p.Parameter)).ToList();
         int casesPerEpoch = x.Split.Train.Count;
-        foreach (var sample in loader.Run(order.Length, k =>
-                     x.Train.Prepare(order[k] % casesPerEpoch, Seeds.Mix(_cfg.Seed, epoch, k + 1), train: true)))
+        var steps = Shares(order.Length, _cfg.Train.BatchSize);
+        var positions = steps.SelectMany(st => Enumerable.Range(st.Start, st.Count)).ToArray();
+        bool followRank0Buffers = _dist.WorldSize > 1 && !_cfg.Distributed.SyncBn && net.buffers().Any();
+        double sum = 0;
+        int step = 0;
+        var pending = new List<PreparedSample>(_cfg.Train.BatchSize);
+        foreach (var sample in loader.Run(positions.Length, k =>
+                     x.Train.Prepare(order[positions[k]] % casesPerEpoch, Seeds.Mix(_cfg.Seed, epoch, positions[k] + 1), train: true)))
         {
             pending.Add(sample);
-            if (pending.Count < batchSize) continue;
-            sum += Step();
-            batches++;
+            if (pending.Count < steps[step].Count) continue;
+            sum += Step(steps[step++].Global);
         }
-        if (pending.Count > 0) { sum += Step(); batches++; }
-        return sum / Math.Max(1, batches);
+        return sum / Math.Max(1, steps.Count);
 
-        double Step()
+        double Step(int globalCount)
         {
             using var scope = torch.NewDisposeScope();
             using var batch = Batch.Collate(pending);
+            int localCount = pending.Count;
             pending.Clear();
             var logits = net.call(batch.Images);
             var loss = x.Loss(logits, batch.Targets);
             double value = loss.item<double>();
-            if (!double.IsFinite(value))
-                throw new TrainingDivergedException($"training diverged at epoch {epoch}: the loss is {value}; last.ckpt keeps the last good epoch ({epoch - 1})");
-            loss.backward();
+            if (reducer is null)
+            {
+                if (!double.IsFinite(value)) throw Diverged(value);
+                loss.backward();
+            }
+            else
+            {
+                // This rank's share of the global batch's mean loss; the ranks' gradients then sum to its gradient.
+                double share = localCount / (double)globalCount;
+                (loss * share).backward();
+                reducer.AllReduce();
+                value = _dist.Sum([value * share])[0];
+                if (!double.IsFinite(value)) throw Diverged(value);
+            }
             if (clip is double c) torch.nn.utils.clip_grad_norm_(trainable, c);
             optimizer.step();
             optimizer.zero_grad();
+            // Each rank's forward moved its running statistics by its own share; rank 0's count, so
+            // validation and checkpoints see one model on every rank.
+            if (followRank0Buffers) _dist.BroadcastBuffers(net);
             return value;
         }
+
+        TrainingDivergedException Diverged(double value) =>
+            new($"training diverged at epoch {epoch}: the loss is {value}; last.ckpt keeps the last good epoch ({epoch - 1})");
+    }
+
+    /// <summary>One training step's items: this rank's contiguous share of a global batch.</summary>
+    private readonly record struct StepShare(int Start, int Count, int Global);
+
+    /// <summary>
+    /// Global batches of <paramref name="batchSize"/> over <paramref name="items"/> positions (the
+    /// last one shorter), each cut into world-size contiguous shares; with several ranks a final
+    /// batch too small to give every rank an item is dropped.
+    /// </summary>
+    private List<StepShare> Shares(int items, int batchSize)
+    {
+        var steps = new List<StepShare>();
+        int world = _dist.WorldSize, rank = _dist.Rank;
+        for (int start = 0; start < items; start += batchSize)
+        {
+            int size = Math.Min(batchSize, items - start);
+            if (size < world) break;
+            int lo = start + (int)((long)size * rank / world), hi = start + (int)((long)size * (rank + 1) / world);
+            steps.Add(new StepShare(lo, hi - lo, size));
+        }
+        return steps;
     }
 
     private Optimizer CreateOptimizer(TransferModel model)
@@ -210,6 +288,7 @@ public sealed class Trainer
             return;
         }
         if (File.Exists(_run.Last)) throw new InvalidDataException($"{_run.Directory}: already holds a run (last.ckpt); use --resume or another --out");
+        if (!_dist.IsMain) return;
         Directory.CreateDirectory(_run.Directory);
         RunFiles.WriteText(_run.Config, yaml);
         if (_cfg.Data.Pipeline is not null) RunFiles.WriteText(_run.Pipeline, Pipeline.Load(_cfg.Data.Pipeline).ToYaml());

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using TTL.Training;
+using TTL.Training.Distributed;
 
 namespace TTL.Cli.Commands;
 
@@ -15,11 +16,13 @@ public static class SearchCommand
         var seeds = new Option<int>("--seeds") { Description = "trainings per cut with seeds seed, seed+1, … (mean ± std)", DefaultValueFactory = _ => 1 };
         var shard = new Option<string?>("--shard") { Description = "i/n: run every n-th trial starting at i, so n machines share the search" };
         var mergeOnly = new Option<bool>("--merge") { Description = "train nothing: merge the finished trials in --out into search.json and search.md" };
-        var threads = new Option<int?>("--threads") { Description = "CPU threads (default: the config's, else all cores)" };
+        var threads = new Option<int?>("--threads") { Description = "CPU threads (default: the config's, else all cores shared by the local ranks)" };
+        var nproc = TrainCommand.NprocOption("share the trials");
         var json = CommonOptions.Json();
         var quiet = CommonOptions.Quiet();
-        var cmd = new Command("search", "two-stage hierarchical truncation search: stage boundaries first, then the blocks of the best stage")
-            { config, set, output, stages, seeds, shard, mergeOnly, threads, json, quiet };
+        var cmd = new Command("search", "two-stage hierarchical truncation search: stage boundaries first, then the blocks of the best stage; " +
+            "its trials are shared by the ranks of a job (--nproc, torchrun-style variables or srun) and by --shard jobs")
+            { config, set, output, stages, seeds, shard, mergeOnly, threads, nproc, json, quiet };
         cmd.SetAction(pr =>
         {
             var overrides = (pr.GetValue(set) ?? []).ToList();
@@ -28,13 +31,21 @@ public static class SearchCommand
             TrainCommand.CheckDevice(cfg.Device);
             var wanted = pr.GetValue(stages)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
             if (wanted.Length == 0 || wanted.Any(s => s is not ("coarse" or "fine"))) throw new UsageException($"--stages {pr.GetValue(stages)}: expected coarse, fine or coarse,fine");
-            var (index, count) = ParseShard(pr.GetValue(shard));
+            var (jobIndex, jobCount) = ParseShard(pr.GetValue(shard));
+            if (TrainCommand.Launch(pr.GetValue(nproc)) is int code) return code;
+            var launch = LaunchEnvironment.FromProcess();
+            // Each rank trains whole trials on its own; ranks of one job share a --shard's trials.
+            int index = jobIndex * launch.WorldSize + launch.Rank, count = jobCount * launch.WorldSize;
+            if (cfg.Threads == 0 && launch.LocalWorldSize > 1) cfg = cfg with { Threads = Math.Max(1, Environment.ProcessorCount / launch.LocalWorldSize) };
+            using var dist = DistributedContext.Join(launch, TimeSpan.FromSeconds(cfg.Distributed.TimeoutS));
             var log = pr.GetValue(quiet) || pr.GetValue(json) ? TextWriter.Null : Console.Error;
             var search = TrainCommand.RunInputs(pr.GetValue(config)!, () => new TruncationSearch(cfg, pr.GetValue(output)!, pr.GetValue(seeds)));
             bool complete = true;
             if (!pr.GetValue(mergeOnly))
             {
                 if (wanted.Contains("coarse")) TrainCommand.RunInputs(pr.GetValue(config)!, () => search.Run(search.CoarseTrials(), index, count, log));
+                // The fine stage needs every rank's coarse trials.
+                dist.StageBarrier("coarse");
                 if (wanted.Contains("fine"))
                 {
                     var fine = search.FineTrials();
@@ -46,7 +57,9 @@ public static class SearchCommand
                     }
                     else TrainCommand.RunInputs(pr.GetValue(config)!, () => search.Run(fine, index, count, log));
                 }
+                dist.StageBarrier("fine");
             }
+            if (!dist.IsMain) return CliApp.Ok;
             var result = search.Merge();
             if (pr.GetValue(json))
                 CommonOptions.PrintJson(new

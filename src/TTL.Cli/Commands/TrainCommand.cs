@@ -1,6 +1,7 @@
 using System.CommandLine;
 using TTL.Training;
 using TTL.Training.Config;
+using TTL.Training.Distributed;
 
 namespace TTL.Cli.Commands;
 
@@ -16,9 +17,11 @@ public static class TrainCommand
         var threads = new Option<int?>("--threads") { Description = "CPU threads (default: the config's, else all cores)" };
         var seed = new Option<long?>("--seed") { Description = "random seed (default: the config's)" };
         var device = new Option<string?>("--device") { Description = "cpu or auto (default: the config's)" };
+        var nproc = NprocOption("train");
         var json = CommonOptions.Json();
         var quiet = CommonOptions.Quiet();
-        var cmd = new Command("train", "train one model with one transfer strategy") { config, set, output, resume, threads, seed, device, json, quiet };
+        var cmd = new Command("train", "train one model with one transfer strategy (data-parallel under --nproc, torchrun-style variables or srun)")
+            { config, set, output, resume, threads, seed, device, nproc, json, quiet };
         cmd.SetAction(pr =>
         {
             var overrides = (pr.GetValue(set) ?? []).ToList();
@@ -27,9 +30,12 @@ public static class TrainCommand
             if (pr.GetValue(device) is string d) overrides.Add($"device={d}");
             var cfg = Load(pr.GetValue(config)!, overrides);
             CheckDevice(cfg.Device);
+            if (Launch(pr.GetValue(nproc)) is int code) return code;
             bool quietRun = pr.GetValue(quiet) || pr.GetValue(json);
+            using var dist = DistributedContext.Join(LaunchEnvironment.FromProcess(), TimeSpan.FromSeconds(cfg.Distributed.TimeoutS));
             var result = RunInputs(pr.GetValue(config)!, () =>
-                new Trainer(cfg, pr.GetValue(output)!, quietRun ? null : Console.Error).Run(pr.GetValue(resume)));
+                new Trainer(cfg, pr.GetValue(output)!, quietRun ? null : Console.Error, dist).Run(pr.GetValue(resume)));
+            if (!dist.IsMain) return CliApp.Ok;
             if (pr.GetValue(json))
                 CommonOptions.PrintJson(new
                 {
@@ -48,6 +54,25 @@ public static class TrainCommand
             return CliApp.Ok;
         });
         return cmd;
+    }
+
+    public static Option<int?> NprocOption(string what) => new("--nproc")
+    {
+        Description = $"start N local processes that {what} together (c10d Gloo over loopback), like torchrun --nproc-per-node N",
+    };
+
+    /// <summary>
+    /// With --nproc N (and no launcher around us) starts the N ranks and returns their exit code;
+    /// null when this process should do the work itself.
+    /// </summary>
+    public static int? Launch(int? nproc)
+    {
+        if (nproc is not int n) return null;
+        if (n < 1) throw new UsageException($"--nproc {n}: expected at least 1");
+        if (LaunchEnvironment.FromProcess().IsDistributed)
+            throw new UsageException("--nproc cannot be used inside a launched job (RANK/WORLD_SIZE or Slurm variables are set)");
+        if (n == 1) return null;
+        return LocalLauncher.Run(n, LocalLauncher.ChildArguments(), Console.Out, Console.Error);
     }
 
     /// <summary>Reads a config; problems in it are bad input naming the file.</summary>

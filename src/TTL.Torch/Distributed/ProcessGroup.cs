@@ -79,8 +79,10 @@ public sealed unsafe class ProcessGroup : IDisposable
     {
         if (status == 0) return;
         var message = System.Runtime.InteropServices.Marshal.PtrToStringUTF8(NativeMethods.ttl_last_error()) ?? "unknown c10d error";
-        throw new DistributedException($"rank {Rank} of {Size}: {what} failed ({Explain(message)}): {message.Trim()}");
+        throw new DistributedException($"rank {Rank} of {Size}: {what} failed ({Explain(message)}): {OneLine(message)}");
     }
+
+    internal static string OneLine(string s) => string.Join(' ', s.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
     private static string Explain(string message) =>
         message.Contains("Timed out", StringComparison.OrdinalIgnoreCase) ? "a peer rank did not answer within the timeout"

@@ -114,7 +114,7 @@ public sealed unsafe class TcpStore : IDisposable
     {
         if (status == 0) return;
         var message = System.Runtime.InteropServices.Marshal.PtrToStringUTF8(NativeMethods.ttl_last_error()) ?? "unknown c10d error";
-        throw new DistributedException($"{what} failed: {message.Trim()}");
+        throw new DistributedException($"{what} failed: {ProcessGroup.OneLine(message)}");
     }
 
     public void Dispose()

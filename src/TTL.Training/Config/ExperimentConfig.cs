@@ -98,6 +98,20 @@ public sealed record TrainConfig
 }
 
 /// <summary>
+/// Data-parallel training over several processes (`ttl train --nproc N`, torchrun-style launcher
+/// variables, or Slurm): how gradients travel and how long a silent peer is waited for.
+/// </summary>
+public sealed record DistributedConfig
+{
+    /// <summary>Batch-norm statistics over the global batch (torch.nn.SyncBatchNorm) instead of each rank's share.</summary>
+    public bool SyncBn { get; init; }
+    /// <summary>Gradients are all-reduced in buckets of about this many MiB.</summary>
+    public double BucketMb { get; init; } = 25;
+    /// <summary>A rank that sends nothing for this long is taken as failed: every collective, the rendezvous and the search's stage barriers give up.</summary>
+    public double TimeoutS { get; init; } = 600;
+}
+
+/// <summary>
 /// One experiment: data, model and strategy, loss, optimizer and schedule, training loop, seed,
 /// device and threads. Read from YAML (snake_case keys, unknown keys refused), with
 /// <c>--set a.b=value</c> overrides applied before typing; the resolved form (every default
@@ -111,6 +125,7 @@ public sealed record ExperimentConfig
     public OptimizerConfig Optimizer { get; init; } = new();
     public ScheduleConfig Schedule { get; init; } = new();
     public TrainConfig Train { get; init; } = new();
+    public DistributedConfig Distributed { get; init; } = new();
     public long Seed { get; init; }
     public string Device { get; init; } = "cpu";
     /// <summary>CPU threads (0: all cores).</summary>
@@ -172,6 +187,8 @@ public sealed record ExperimentConfig
         if (Schedule.Kind is not ("constant" or "step" or "exponential" or "cosine" or "poly" or "plateau"))
             throw new InvalidDataException($"{name}: schedule.kind '{Schedule.Kind}' is not constant, step, exponential, cosine, poly or plateau");
         if (Loss.Kind is not ("auto" or "ce" or "dice_ce")) throw new InvalidDataException($"{name}: loss.kind '{Loss.Kind}' is not auto, ce or dice_ce");
+        if (!(Distributed.BucketMb > 0)) throw new InvalidDataException($"{name}: distributed.bucket_mb must be positive");
+        if (!(Distributed.TimeoutS > 0)) throw new InvalidDataException($"{name}: distributed.timeout_s must be positive");
         if (Data.Split.Kind is not ("kfold" or "column" or "lists")) throw new InvalidDataException($"{name}: data.split.kind '{Data.Split.Kind}' is not kfold, column or lists");
     }
 
