@@ -321,3 +321,45 @@ public class LaunchEnvironmentTests
     public void SlurmNodeListsExpandLikeScontrolShowHostnames(string list, string hosts) =>
         Assert.Equal(hosts.Split(','), SlurmNodeList.Expand(list));
 }
+
+public class StageBarrierTests
+{
+    private static void TwoRanks(TimeSpan timeout, Action<DistributedContext> body)
+    {
+        int port = LocalLauncher.FreePort();
+        var tasks = Enumerable.Range(0, 2).Select(rank => Task.Factory.StartNew(() =>
+        {
+            using var dist = DistributedContext.Join(new LaunchEnvironment(rank, 2, rank, 2, "127.0.0.1", port, "test"), timeout);
+            body(dist);
+        }, TaskCreationOptions.LongRunning)).ToArray();
+        Task.WaitAll(tasks);
+    }
+
+    [Fact]
+    public void APeerBusyLongerThanTheTimeoutIsWaitedForWhileItsHeartbeatRuns()
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        TwoRanks(TimeSpan.FromSeconds(2), dist =>
+        {
+            dist.StartHeartbeat();
+            if (dist.Rank == 1) Thread.Sleep(5000); // a long trial
+            dist.StageBarrier("stage");
+        });
+        Assert.True(watch.Elapsed >= TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public void APeerWithoutHeartbeatFailsTheWaitNamingIt()
+    {
+        Exception? error = null;
+        var done = new ManualResetEventSlim();
+        TwoRanks(TimeSpan.FromSeconds(2), dist =>
+        {
+            if (dist.Rank == 1) { done.Wait(TimeSpan.FromSeconds(30)); return; } // alive but silent: no heartbeat, never arrives
+            error = Record.Exception(() => dist.StageBarrier("stage"));
+            done.Set();
+        });
+        Assert.IsType<TTL.Torch.Distributed.DistributedException>(error);
+        Assert.Contains("waiting at 'stage': rank 1 sent no heartbeat for 2 s", error!.Message);
+    }
+}

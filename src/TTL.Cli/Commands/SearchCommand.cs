@@ -38,6 +38,8 @@ public static class SearchCommand
             int index = jobIndex * launch.WorldSize + launch.Rank, count = jobCount * launch.WorldSize;
             if (cfg.Threads == 0 && launch.LocalWorldSize > 1) cfg = cfg with { Threads = Math.Max(1, Environment.ProcessorCount / launch.LocalWorldSize) };
             using var dist = DistributedContext.Join(launch, TimeSpan.FromSeconds(cfg.Distributed.TimeoutS));
+            // Peers waiting at a stage barrier take a rank without heartbeat for dead.
+            dist.StartHeartbeat();
             var log = pr.GetValue(quiet) || pr.GetValue(json) ? TextWriter.Null : Console.Error;
             var search = TrainCommand.RunInputs(pr.GetValue(config)!, () => new TruncationSearch(cfg, pr.GetValue(output)!, pr.GetValue(seeds)));
             bool complete = true;

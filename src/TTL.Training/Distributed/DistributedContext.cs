@@ -156,7 +156,11 @@ public sealed class DistributedContext : IDisposable
         }
     }
 
-    private void StartHeartbeat()
+    /// <summary>
+    /// Starts bumping this rank's heartbeat in the store (once; <see cref="StageBarrier"/> relies on
+    /// it). Call it before long work that peers may wait for.
+    /// </summary>
+    public void StartHeartbeat()
     {
         if (_heartbeat is not null || _store is null) return;
         var store = _store;
