@@ -18,6 +18,7 @@ public static class BenchCommand
         new("nifti", "read a 512×512×300 int16 volume (.nii.gz and .nii) to floats: TTL.Imaging vs nibabel get_fdata()", NiftiBench.Run),
         new("svcca", "SVCCA on 200,000×512 per side vs the published NumPy code path, and a streamed 2,000,000×256 case", SvccaBench.Run),
         new("train", "ResNet-18 3D SGD step on 2x1x64^3: toolkit vs a plain python3-torch loop (samples/s), and the trainer's data-wait fraction with 2 workers", TrainBench.Run),
+        new("ddp", "data-parallel ResNet-18 SGD step, global batch 4x1x64^3: 1 process vs 2 ranks over c10d Gloo, ours vs python3-torch DistributedDataParallel (scaling per side)", DdpBench.Run),
         new("preprocess", "reorient LPS→RAS + resample 0.7→1.5 mm trilinear + z-score on 512×512×300: TTL.Imaging vs nibabel + scipy + numpy", PreprocessBench.Run),
     ];
 
@@ -25,6 +26,7 @@ public static class BenchCommand
     {
         var cmd = new Command("bench", "side-by-side benchmarks against the reference implementations, printing ratios");
         foreach (var spec in Benches) cmd.Subcommands.Add(CreateOne(spec));
+        cmd.Subcommands.Add(DdpBench.RankCommand());
         return cmd;
     }
 

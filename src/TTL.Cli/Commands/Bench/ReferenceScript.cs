@@ -41,7 +41,7 @@ public static class ReferenceScript
     }
 
     /// <summary>Writes the embedded script to a per-user cache folder (once per content) and returns its path.</summary>
-    private static string Extract(string script)
+    internal static string Extract(string script)
     {
         var asm = typeof(ReferenceScript).Assembly;
         string resource = asm.GetManifestResourceNames().FirstOrDefault(n => n.EndsWith("." + script, StringComparison.Ordinal))

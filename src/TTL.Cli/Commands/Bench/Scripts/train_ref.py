@@ -1,6 +1,7 @@
 """Reference side of `ttl bench train`: a plain python3-torch training loop over the same network
 (MedicalNet-layout 3D ResNet-18, shortcut A, global-average-pooling + linear head) and the same
 batch shape as TrainBench.cs. Driven line by line: "step" runs one SGD step and answers {"ms": …}.
+The network (ResNet18) is also imported by ddp_ref.py.
 """
 import json
 import os
@@ -10,11 +11,6 @@ import time
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-
-torch.set_num_threads(int(os.environ.get("TTL_BENCH_THREADS", "1")))
-torch.manual_seed(0)
-batch, size = int(sys.argv[1]), int(sys.argv[2])
-
 
 class Block(nn.Module):
     def __init__(self, cin, planes, stride, dilation):
@@ -54,21 +50,27 @@ class ResNet18(nn.Module):
         return self.fc(F.adaptive_avg_pool3d(self.layers(x), 1).flatten(1))
 
 
-model = ResNet18()
-optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-x = torch.randn(batch, 1, size, size, size)
-y = torch.arange(batch) % 2
+def main():
+    torch.set_num_threads(int(os.environ.get("TTL_BENCH_THREADS", "1")))
+    torch.manual_seed(0)
+    batch, size = int(sys.argv[1]), int(sys.argv[2])
+    model = ResNet18()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    x = torch.randn(batch, 1, size, size, size)
+    y = torch.arange(batch) % 2
+
+    def step():
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+
+    print(json.dumps({"version": torch.__version__, "parameters": sum(p.numel() for p in model.parameters())}))
+    for line in sys.stdin:
+        t0 = time.perf_counter()
+        step()
+        print(json.dumps({"ms": (time.perf_counter() - t0) * 1e3}))
 
 
-def step():
-    loss = F.cross_entropy(model(x), y)
-    loss.backward()
-    optimizer.step()
-    optimizer.zero_grad(set_to_none=True)
-
-
-print(json.dumps({"version": torch.__version__, "parameters": sum(p.numel() for p in model.parameters())}))
-for line in sys.stdin:
-    t0 = time.perf_counter()
-    step()
-    print(json.dumps({"ms": (time.perf_counter() - t0) * 1e3}))
+if __name__ == "__main__":
+    main()
