@@ -57,8 +57,18 @@ public sealed class KernelCache
         if (File.Exists(path))
         {
             var bytes = File.ReadAllBytes(path);
-            if (LooksValid(bytes, arch)) return new CachedImage(new CompiledImage(source.File, arch, bytes, "", 0), path, FromCache: true);
+            if (LooksValid(bytes, arch))
+                return new CachedImage(new CompiledImage(source.File, arch, bytes, arch.IsReal ? null : Encoding.ASCII.GetString(bytes), "", 0), path, FromCache: true);
         }
+        return Build(source, arch, options, headers);
+    }
+
+    /// <summary>Compiles whether or not the cache has the image, and stores the result (<c>ttl kernels build</c>).</summary>
+    public CachedImage Build(KernelSource source, GpuArch arch, IReadOnlyList<string>? options = null, IReadOnlyDictionary<string, string>? headers = null)
+    {
+        options ??= KernelSources.Options;
+        headers ??= KernelSources.Headers;
+        var path = Path.Combine(Directory, FileName(source, arch, options, headers));
         var image = Compiler.Compile(source.Text, source.File, headers, arch, options);
         return new CachedImage(image, Store(path, image.Image) ? path : null, FromCache: false);
     }

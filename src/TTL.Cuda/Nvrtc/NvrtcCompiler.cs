@@ -5,8 +5,12 @@ using TTL.Cuda.Native;
 
 namespace TTL.Cuda.Nvrtc;
 
-/// <summary>What NVRTC produced for one source and target.</summary>
-public sealed record CompiledImage(string Source, GpuArch Arch, byte[] Image, string Log, double CompileMs)
+/// <summary>
+/// What NVRTC produced for one source and target: the image to load (PTX text without its NUL, or
+/// a cubin) and the PTX itself, which NVRTC emits for sm_XX targets too (null when the image came
+/// from a cached cubin).
+/// </summary>
+public sealed record CompiledImage(string Source, GpuArch Arch, byte[] Image, string? Ptx, string Log, double CompileMs)
 {
     /// <summary>PTX text without the terminating NUL, or a cubin (ELF).</summary>
     public bool IsPtx => !Arch.IsReal;
@@ -89,9 +93,10 @@ public sealed unsafe class NvrtcCompiler
             string log = ProgramLog(prog);
             if (result != 0)
                 throw new NvrtcCompileException("nvrtcCompileProgram", result, ErrorName(result), Description(result) + $" ({arch}, {string.Join(" ", allOptions)})", name, log);
-            byte[] image = arch.IsReal ? Output(prog, "nvrtcGetCUBINSize", "nvrtcGetCUBIN") : Output(prog, "nvrtcGetPTXSize", "nvrtcGetPTX");
-            if (!arch.IsReal && image.Length > 0 && image[^1] == 0) image = image[..^1];
-            return new CompiledImage(name, arch, image, log, sw.Elapsed.TotalMilliseconds);
+            byte[] ptx = Output(prog, "nvrtcGetPTXSize", "nvrtcGetPTX");
+            if (ptx.Length > 0 && ptx[^1] == 0) ptx = ptx[..^1];
+            byte[] image = arch.IsReal ? Output(prog, "nvrtcGetCUBINSize", "nvrtcGetCUBIN") : ptx;
+            return new CompiledImage(name, arch, image, Encoding.ASCII.GetString(ptx), log, sw.Elapsed.TotalMilliseconds);
         }
         finally
         {
