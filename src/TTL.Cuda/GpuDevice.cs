@@ -109,7 +109,12 @@ public sealed class GpuDevice : IDisposable
     /// <summary>Launches <paramref name="call"/> on an explicit grid.</summary>
     public void Launch(KernelCall call, Dim3 grid) => Kernel(call.Source, call.Entry).Launch(grid, call.Block, call.Args, Stream);
 
-    public void Synchronize() => Stream.Synchronize(Device.Driver);
+    public void Synchronize()
+    {
+        // The driver synchronises a stream of the calling thread's current context.
+        Context.MakeCurrent();
+        Stream.Synchronize(Device.Driver);
+    }
 
     public void Dispose()
     {

@@ -33,6 +33,7 @@ public sealed unsafe class CudaStream : IDisposable
 
     public IntPtr Handle { get; }
 
+    /// <summary>Waits for the stream; the legacy stream is the one of the calling thread's current context (make it current first).</summary>
     public void Synchronize(CudaDriver? driver = null)
     {
         var d = _driver ?? driver ?? CudaDriver.Default;
