@@ -17,6 +17,7 @@ public static class CliApp
         // One line per command group; each group lives in Commands/<Group>Commands.cs.
         root.Subcommands.Add(InfoCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
+        root.Subcommands.Add(KernelsCommands.Create());
         root.Subcommands.Add(NiftiCommands.Create());
         root.Subcommands.Add(CheckpointCommands.Create());
         root.Subcommands.Add(PreprocessCommand.Create());

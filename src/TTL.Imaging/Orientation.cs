@@ -170,7 +170,7 @@ public static class Orientation
         return h.WithShape(dims).WithQForm(affine, qcode).WithSForm(affine, scode);
     }
 
-    private static (long Offset, long[] Step) Steps(int[] source, bool[] flip, int[] shape, long[] stride)
+    internal static (long Offset, long[] Step) Steps(int[] source, bool[] flip, int[] shape, long[] stride)
     {
         long offset = 0;
         var step = new long[3];

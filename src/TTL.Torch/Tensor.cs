@@ -165,6 +165,13 @@ public sealed partial class Tensor : IDisposable
         return new Span<T>((void*)NativeMethods.ttl_tensor_data_ptr(Handle), checked((int)numel()));
     }
 
+    /// <summary>
+    /// Address of the first element (<c>Tensor::data_ptr</c>): host memory for a CPU tensor, a
+    /// device address for a CUDA one, which TTL.Cuda kernels read through the tensor's strides. Valid
+    /// while the tensor lives.
+    /// </summary>
+    public IntPtr data_ptr() => NativeMethods.ttl_tensor_data_ptr(Handle);
+
     private unsafe void CheckElementType<T>() where T : unmanaged
     {
         var expected = DTypeOf<T>();

@@ -49,4 +49,22 @@ public sealed record MinibatchHsic(int BatchSize, long Batches, double SumAB, do
 {
     /// <summary>CKA_minibatch = mean HSIC(A,B) / sqrt(mean HSIC(A,A) · mean HSIC(B,B)).</summary>
     public double Cka => Batches == 0 ? double.NaN : SumAB / Math.Sqrt(SumAA * SumBB);
+
+    /// <summary>
+    /// The unbiased HSIC estimator on one minibatch of n block-centred rows, written in feature
+    /// space (both backends accumulate these). With K = XXᵀ and L = YYᵀ (the estimator is invariant
+    /// to translating either side), K̃ and L̃ their copies with zero diagonals, k_i = ‖x_i‖²,
+    /// l_i = ‖y_i‖²: tr(K̃L̃) = ‖XᵀY‖²_F − Σ k_i l_i, 1ᵀK̃1 = −Σ k_i, 1ᵀK̃L̃1 = Σ k_i l_i, and
+    /// HSIC₁ = [tr(K̃L̃) + 1ᵀK̃1·1ᵀL̃1 / ((n−1)(n−2)) − 2·1ᵀK̃L̃1 / (n−2)] / (n(n−3)).
+    /// The inputs are the row sums Σkl, Σk², Σl², Σk, Σl and the squared Frobenius norms of the
+    /// block scatter's AA, AB and BB parts.
+    /// </summary>
+    internal static (double AB, double AA, double BB) Estimates(int n, double kl, double kk, double ll, double tk, double tl,
+        double squaresAA, double squaresAB, double squaresBB)
+    {
+        double c1 = 1.0 / ((n - 1.0) * (n - 2.0)), c2 = 2.0 / (n - 2.0), z = 1.0 / ((double)n * (n - 3.0));
+        return ((squaresAB - kl + tk * tl * c1 - c2 * kl) * z,
+                (squaresAA - kk + tk * tk * c1 - c2 * kk) * z,
+                (squaresBB - ll + tl * tl * c1 - c2 * ll) * z);
+    }
 }

@@ -1,6 +1,10 @@
 using System.CommandLine;
 using System.Reflection;
 using System.Runtime.InteropServices;
+using TTL.Cuda.Blas;
+using TTL.Cuda.Driver;
+using TTL.Cuda.Nvrtc;
+using TTL.Cuda.Solver;
 using TTL.Torch;
 
 namespace TTL.Cli.Commands;
@@ -25,19 +29,33 @@ public static class InfoCommand
     }
 
     public sealed record LibtorchInfo(string Version, bool Cuda, bool Mkldnn, bool Openmp, bool Mkl);
-    public sealed record CudaInfo(bool Available, int[] Devices, string? Nvrtc, string? Cublas, string? Cusolver);
+    public sealed record DeviceInfo(int Index, string Name, string ComputeCapability, long MemoryBytes, int Multiprocessors);
+    /// <summary>Where each CUDA library was loaded from (null: not found).</summary>
+    public sealed record CudaLibraries(string? Cuda, string? Nvrtc, string? Cublas, string? Cusolver);
+    public sealed record CudaInfo(bool Available, DeviceInfo[] Devices, string? Nvrtc, string? Cublas, string? Cusolver, string? Driver, string Status, CudaLibraries Libraries);
     public sealed record Info(string Version, LibtorchInfo Libtorch, int Threads, string Dotnet, string Os, string Cpu, CudaInfo Cuda);
 
     public static Info Collect()
     {
         var flags = torch.build_flags();
-        int count = torch.cuda.device_count();
-        var cuda = new CudaInfo(count > 0, Enumerable.Range(0, count).ToArray(),
-            NvrtcVersion(), Probe("libcublas.so.13", "libcublas.so.12", "libcublas.so.11"),
-            Probe("libcusolver.so.12", "libcusolver.so.11"));
         return new Info(ToolkitVersion(), new LibtorchInfo(torch.version, flags.Cuda, flags.MklDnn, flags.OpenMP, flags.Mkl),
             torch.get_num_threads(), RuntimeInformation.FrameworkDescription, RuntimeInformation.OSDescription,
-            BenchCommand.CpuName(), cuda);
+            BenchCommand.CpuName(), Cuda());
+    }
+
+    /// <summary>Devices through the driver API and the libraries the probe found (TTL.Cuda's view, which the kernels use).</summary>
+    private static CudaInfo Cuda()
+    {
+        var driver = CudaDriver.Default;
+        var devices = CudaDevice.All(driver).Select(d =>
+        {
+            var (major, minor) = d.ComputeCapability;
+            return new DeviceInfo(d.Ordinal, d.Name, $"{major}.{minor}", d.TotalMemoryBytes, d.Multiprocessors);
+        }).ToArray();
+        var nvrtc = NvrtcCompiler.Default;
+        return new CudaInfo(driver.IsAvailable, devices, nvrtc.VersionText, CublasLibrary.VersionText, CusolverLibrary.VersionText,
+            driver.VersionText, driver.Status,
+            new CudaLibraries(driver.Lib.Path, nvrtc.Lib.Path, CublasLibrary.Lib.Path, CusolverLibrary.Lib.Path));
     }
 
     public static string ToolkitVersion() =>
@@ -50,38 +68,16 @@ public static class InfoCommand
         Console.WriteLine($"threads        {i.Threads}");
         Console.WriteLine($".NET           {i.Dotnet} on {i.Os}");
         Console.WriteLine($"CPU            {i.Cpu}");
-        Console.WriteLine($"CUDA devices   {(i.Cuda.Available ? string.Join(", ", i.Cuda.Devices.Select(d => $"cuda:{d}")) : "none")}");
-        Console.WriteLine($"NVRTC          {i.Cuda.Nvrtc ?? "not found"}");
-        Console.WriteLine($"cuBLAS         {i.Cuda.Cublas ?? "not found"}");
-        Console.WriteLine($"cuSOLVER       {i.Cuda.Cusolver ?? "not found"}");
+        Console.WriteLine(i.Cuda.Devices.Length == 0
+            ? $"CUDA devices   none ({i.Cuda.Status})"
+            : "CUDA devices   " + string.Join("; ", i.Cuda.Devices.Select(d => $"cuda:{d.Index} {d.Name} (compute {d.ComputeCapability}, {d.MemoryBytes / 1073741824.0:F1} GiB, {d.Multiprocessors} SMs)")));
+        if (i.Cuda.Driver is not null) Console.WriteLine($"CUDA driver    {i.Cuda.Driver} ({i.Cuda.Libraries.Cuda})");
+        Console.WriteLine($"NVRTC          {Found(i.Cuda.Nvrtc, i.Cuda.Libraries.Nvrtc)}");
+        Console.WriteLine($"cuBLAS         {Found(i.Cuda.Cublas, i.Cuda.Libraries.Cublas)}");
+        Console.WriteLine($"cuSOLVER       {Found(i.Cuda.Cusolver, i.Cuda.Libraries.Cusolver)}");
     }
+
+    private static string Found(string? version, string? path) => version is null ? "not found" : $"{version} ({path})";
 
     private static string YesNo(bool b) => b ? "yes" : "no";
-
-    /// <summary>The first of the given libraries that loads, by name, or null.</summary>
-    private static string? Probe(params string[] names)
-    {
-        foreach (var n in names)
-            if (NativeLibrary.TryLoad(n, out var h)) { NativeLibrary.Free(h); return n; }
-        return null;
-    }
-
-
-    /// <summary>NVRTC's own version ("11.8") when a libnvrtc loads, else null.</summary>
-    private static unsafe string? NvrtcVersion()
-    {
-        foreach (var n in new[] { "libnvrtc.so.13", "libnvrtc.so.12", "libnvrtc.so.11.2", "libnvrtc.so" })
-        {
-            if (!NativeLibrary.TryLoad(n, out var h)) continue;
-            try
-            {
-                if (!NativeLibrary.TryGetExport(h, "nvrtcVersion", out var fn)) continue;
-                int major, minor;
-                var f = (delegate* unmanaged<int*, int*, int>)fn;
-                if (f(&major, &minor) == 0) return $"{major}.{minor}";
-            }
-            finally { NativeLibrary.Free(h); }
-        }
-        return null;
-    }
 }

@@ -25,10 +25,17 @@ public static class IntensityOps
     /// </summary>
     public static void ScaleRange(Span<float> x, double aMin, double aMax, double bMin, double bMax, bool clip)
     {
+        var (scale, shift, lo, hi) = ScaleRangeCoefficients(aMin, aMax, bMin, bMax);
+        Affine(x, scale, shift);
+        if (clip) Clip(x, lo, hi);
+    }
+
+    /// <summary>The float affine and clip range <see cref="ScaleRange"/> applies (also what the CUDA path applies).</summary>
+    internal static (float Scale, float Shift, float Lo, float Hi) ScaleRangeCoefficients(double aMin, double aMax, double bMin, double bMax)
+    {
         if (aMax == aMin) throw new ArgumentException($"a_min and a_max are both {aMin}: the input range is empty");
         double scale = (bMax - bMin) / (aMax - aMin);
-        Affine(x, (float)scale, (float)(bMin - aMin * scale));
-        if (clip) Clip(x, (float)Math.Min(bMin, bMax), (float)Math.Max(bMin, bMax));
+        return ((float)scale, (float)(bMin - aMin * scale), (float)Math.Min(bMin, bMax), (float)Math.Max(bMin, bMax));
     }
 
     /// <summary>Window by centre and width (radiology level/width), mapped to [0, 1].</summary>

@@ -12,36 +12,72 @@ public static class Percentile
 
     public static double[] Of(ReadOnlySpan<float> values, double[] qs)
     {
-        if (values.Length == 0) throw new ArgumentException("percentile of no values", nameof(values));
-        foreach (var q in qs)
-            if (!(q >= 0 && q <= 100)) throw new ArgumentOutOfRangeException(nameof(qs), q, "percentiles lie in [0, 100]");
+        Check(values.Length, qs);
         var result = new double[qs.Length];
         foreach (var v in values)
             if (float.IsNaN(v)) { Array.Fill(result, double.NaN); return result; }
 
         var a = values.ToArray();
-        int n = a.Length;
-        // Ascending ranks let each selection work on the part right of the previous one.
-        var order = Enumerable.Range(0, qs.Length).OrderBy(i => qs[i]).ToArray();
-        int left = 0;
-        foreach (var idx in order)
+        return Interpolate(a.Length, qs, ranks => SelectRanks(a, ranks));
+    }
+
+    /// <summary>
+    /// NumPy's linear rule on top of any source of order statistics: asks
+    /// <paramref name="orderStatistics"/> once for the 0-based ranks it needs (ascending, distinct)
+    /// and combines them. The CPU path selects them in memory; the CUDA path finds them by radix
+    /// selection on the device.
+    /// </summary>
+    public static double[] Interpolate(long n, double[] qs, Func<long[], double[]> orderStatistics)
+    {
+        var needed = new SortedSet<long>();
+        foreach (var q in qs)
         {
-            double h = (n - 1) * qs[idx] / 100.0;
-            int lo = (int)Math.Floor(h);
-            double t = h - lo;
-            Select(a, left, n - 1, lo);
-            left = lo;
-            double below = a[lo];
-            double above = below;
-            if (t > 0 && lo + 1 < n)
-            {
-                // The next order statistic is the smallest value right of the selected one.
-                above = a[lo + 1];
-                for (int i = lo + 2; i < n; i++) if (a[i] < above) above = a[i];
-            }
-            result[idx] = t == 0 ? below : Lerp(below, above, t);
+            var (lo, t) = Rank(n, q);
+            needed.Add(lo);
+            if (t > 0 && lo + 1 < n) needed.Add(lo + 1);
+        }
+        var ranks = needed.ToArray();
+        var values = orderStatistics(ranks);
+        var result = new double[qs.Length];
+        for (int i = 0; i < qs.Length; i++)
+        {
+            var (lo, t) = Rank(n, qs[i]);
+            double below = values[Array.BinarySearch(ranks, lo)];
+            double above = t > 0 && lo + 1 < n ? values[Array.BinarySearch(ranks, lo + 1)] : below;
+            result[i] = t == 0 ? below : Lerp(below, above, t);
         }
         return result;
+    }
+
+    /// <summary>The arguments every percentile path refuses: no values, or a q outside [0, 100].</summary>
+    internal static void Check(long n, double[] qs)
+    {
+        if (n == 0) throw new ArgumentException("percentile of no values", "values");
+        foreach (var q in qs)
+            if (!(q >= 0 && q <= 100)) throw new ArgumentOutOfRangeException(nameof(qs), q, "percentiles lie in [0, 100]");
+    }
+
+    /// <summary>h = (n − 1)·q/100 split into ⌊h⌋ and the fraction above it.</summary>
+    private static (long Lo, double T) Rank(long n, double q)
+    {
+        double h = (n - 1) * q / 100.0;
+        long lo = (long)Math.Floor(h);
+        return (lo, h - lo);
+    }
+
+    /// <summary>The values of ascending ranks, each selection working right of the previous one.</summary>
+    private static double[] SelectRanks(float[] a, long[] ranks)
+    {
+        var values = new double[ranks.Length];
+        int left = 0;
+        for (int i = 0; i < ranks.Length; i++)
+        {
+            int k = (int)ranks[i];
+            Select(a, left, a.Length - 1, k);
+            values[i] = a[k];
+            left = k;
+        }
+        return values;
     }
 
     // NumPy's _lerp: a + (b − a)·t, computed from the upper end when t ≥ ½ so that t = 1 gives b exactly.

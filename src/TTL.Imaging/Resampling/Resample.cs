@@ -106,15 +106,7 @@ public static partial class Resample
         BoundaryMode mode, float fill, bool allowSeparable)
     {
         if (shape.Length != 3 || shape.Any(n => n < 1)) throw new ArgumentException("shape needs 3 positive sizes", nameof(shape));
-        var m = (double[,])voxelMap.Clone();
-        for (int r = 0; r < 3; r++)
-            for (int c = 0; c < 4; c++)
-                if (!double.IsFinite(m[r, c])) throw new ArgumentException("voxel mapping is not finite", nameof(voxelMap));
-        // Products of inverse and forward affines leave ~1e-17 where an exact zero belongs; treating
-        // those as zero lets axis-aligned mappings reach the separable path (a shift of < 1e-12 voxel).
-        double scale = 0;
-        for (int r = 0; r < 3; r++) for (int c = 0; c < 3; c++) scale = Math.Max(scale, Math.Abs(m[r, c]));
-        for (int r = 0; r < 3; r++) for (int c = 0; c < 3; c++) if (r != c && Math.Abs(m[r, c]) < 1e-12 * scale) m[r, c] = 0;
+        var m = PrepareMap(voxelMap);
 
         long outCount = (long)shape[0] * shape[1] * shape[2];
         // Every path writes every output voxel (the fill value outside), so skip the GC's zeroing.
@@ -132,6 +124,24 @@ public static partial class Resample
             else throw new ArgumentOutOfRangeException(nameof(interp), interp, "unknown interpolation");
         }
         return result;
+    }
+
+    /// <summary>
+    /// The voxel map as every resampling path uses it (the CUDA path included): checked finite, and
+    /// with off-diagonal round-off cleared. Products of inverse and forward affines leave ~1e-17
+    /// where an exact zero belongs; treating those as zero lets axis-aligned mappings reach the
+    /// separable path (a shift of &lt; 1e-12 voxel).
+    /// </summary>
+    internal static double[,] PrepareMap(double[,] voxelMap)
+    {
+        var m = (double[,])voxelMap.Clone();
+        for (int r = 0; r < 3; r++)
+            for (int c = 0; c < 4; c++)
+                if (!double.IsFinite(m[r, c])) throw new ArgumentException("voxel mapping is not finite", nameof(voxelMap));
+        double scale = 0;
+        for (int r = 0; r < 3; r++) for (int c = 0; c < 3; c++) scale = Math.Max(scale, Math.Abs(m[r, c]));
+        for (int r = 0; r < 3; r++) for (int c = 0; c < 3; c++) if (r != c && Math.Abs(m[r, c]) < 1e-12 * scale) m[r, c] = 0;
+        return m;
     }
 
     private static void GeneralNearest(ArraySegment<float> src, int[] n, ArraySegment<float> dst, int[] o, double[,] m, BoundaryMode mode, float fill)

@@ -125,13 +125,6 @@ public sealed class CpuJointMomentAccumulator : IJointMomentAccumulator
         if (_options.MinibatchCka && m >= 4) AddHsic(m, norms, squares);
     }
 
-    /// <summary>
-    /// The unbiased HSIC estimator on one minibatch, written in feature space. With K = XXᵀ and
-    /// L = YYᵀ on block-centred rows (the estimator is invariant to translating either side),
-    /// K̃ and L̃ their copies with zero diagonals, k_i = ‖x_i‖², l_i = ‖y_i‖²:
-    /// tr(K̃L̃) = ‖XᵀY‖²_F − Σ k_i l_i, 1ᵀK̃1 = −Σ k_i, 1ᵀK̃L̃1 = Σ k_i l_i, and
-    /// HSIC₁ = [tr(K̃L̃) + 1ᵀK̃1·1ᵀL̃1 / ((n−1)(n−2)) − 2·1ᵀK̃L̃1 / (n−2)] / (n(n−3)).
-    /// </summary>
     private void AddHsic(int n, (double[] A, double[] B) norms, ScatterKernel.BlockSquares sq)
     {
         double kl = 0, kk = 0, ll = 0, tk = 0, tl = 0;
@@ -144,10 +137,10 @@ public sealed class CpuJointMomentAccumulator : IJointMomentAccumulator
             tk += k;
             tl += l;
         }
-        double c1 = 1.0 / ((n - 1.0) * (n - 2.0)), c2 = 2.0 / (n - 2.0), z = 1.0 / ((double)n * (n - 3.0));
-        _hsicAB += (sq.AB - kl + tk * tl * c1 - c2 * kl) * z;
-        _hsicAA += (sq.AA - kk + tk * tk * c1 - c2 * kk) * z;
-        _hsicBB += (sq.BB - ll + tl * tl * c1 - c2 * ll) * z;
+        var (ab, aa, bb) = MinibatchHsic.Estimates(n, kl, kk, ll, tk, tl, sq.AA, sq.AB, sq.BB);
+        _hsicAB += ab;
+        _hsicAA += aa;
+        _hsicBB += bb;
         _batches++;
     }
 

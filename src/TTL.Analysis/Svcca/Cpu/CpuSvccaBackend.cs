@@ -55,14 +55,11 @@ public sealed class CpuSvccaBackend : ISvccaBackend
         var cca = rho.data<double>();
 
         // PWCCA weights: α_i = ‖U_a diag(λ·w) q_i‖₁ over A's neurons.
-        var scale = torch.tensor(a.Eigenvalues.Zip(a.Whitening, (l, w) => l * w).ToArray(), a.Kept, 1);
+        var scale = torch.tensor(CcaSteps.ProjectionScale(a.Steps), a.Kept, 1);
         var h = a.Directions.mm(q * scale);
         // sum([0]), not sum(0): a literal 0 converts to DType and would pick sum(DType?).
         var alpha = h.abs().sum([0L]).data<double>();
-        double alphaSum = alpha.Sum();
-        var weights = alpha.Select(x => x / alphaSum).ToArray();
-        double pwcca = 0;
-        for (int i = 0; i < cca.Length; i++) pwcca += weights[i] * cca[i];
+        var (pwcca, weights) = CcaSteps.Pwcca(alpha, cca);
 
         return new SvccaResult
         {
@@ -81,37 +78,20 @@ public sealed class CpuSvccaBackend : ISvccaBackend
         };
     }
 
-    private sealed record Side(Tensor Directions, double[] Eigenvalues, double[] Whitening, int Kept, double Explained);
+    private sealed record Side(Tensor Directions, CcaSteps.Kept Steps)
+    {
+        public double[] Whitening => Steps.Whitening;
+        public int Kept => Steps.Count;
+        public double Explained => Steps.Explained;
+    }
 
     /// <summary>Top singular directions of one side, by variance fraction or fixed count.</summary>
     private static Side Reduce(Tensor scatter, string side, SvccaOptions o, int? exact)
     {
         var (values, vectors) = torch.linalg.eigh(scatter);
-        // eigh sorts ascending; SVCCA wants the largest first. Round-off can leave tiny negatives.
-        var lambda = values.flip(0).data<double>().Select(v => Math.Max(v, 0)).ToArray();
-        double total = lambda.Sum();
-        if (!(total > 0)) throw new ActivationDataException(side, "every column is constant (zero variance)");
-        int c = lambda.Length;
-        int k;
-        if (exact is int e) k = Math.Clamp(e, 1, c);
-        else if (o.Keep is int keep) k = Math.Min(keep, c);
-        else
-        {
-            double cum = 0;
-            k = c;
-            for (int i = 0; i < c; i++)
-            {
-                cum += lambda[i];
-                if (cum / total >= o.VarianceFraction) { k = i + 1; break; }
-            }
-        }
-        var directions = vectors.flip(1).narrow(1, 0, k).contiguous();
-        double ridge = o.Epsilon * lambda[0];
-        var kept = lambda[..k];
-        var whitening = kept.Select(l => 1 / Math.Sqrt(l + ridge)).ToArray();
-        if (whitening.Any(w => !double.IsFinite(w)))
-            throw new ActivationDataException(side, $"kept direction {Array.FindIndex(whitening, w => !double.IsFinite(w)) + 1} has zero variance; use a smaller --keep or a positive --epsilon");
-        return new Side(directions, kept, whitening, k, kept.Sum() / total);
+        // eigh sorts ascending; SVCCA wants the largest first.
+        var kept = CcaSteps.Choose(values.data<double>(), side, o, exact);
+        return new Side(vectors.flip(1).narrow(1, 0, kept.Count).contiguous(), kept);
     }
 
     /// <summary>Linear CKA from the centred scatter blocks.</summary>

@@ -1,0 +1,100 @@
+using TTL.Analysis.Svcca;
+using TTL.Analysis.Svcca.Cpu;
+using TTL.Analysis.Svcca.Cuda;
+using TTL.Torch;
+
+namespace TTL.Cuda.Tests.Gpu;
+
+/// <summary>The CUDA SVCCA backend against the CPU one: scatter to float64 round-off, coefficients within 1e-5.</summary>
+[Trait("Category", "Gpu")]
+public sealed class GpuSvccaParityTests
+{
+    private const int Rows = 3001, Ca = 37, Cb = 23;
+
+    /// <summary>Correlated activations with large positive means (ReLU-like), where naive scatter formulas cancel.</summary>
+    private static (float[] A, float[] B) Activations(int seed)
+    {
+        var rng = new System.Random(seed);
+        var a = new float[Rows * Ca];
+        var b = new float[Rows * Cb];
+        for (int r = 0; r < Rows; r++)
+        {
+            double z0 = rng.NextDouble(), z1 = rng.NextDouble(), z2 = rng.NextDouble();
+            for (int c = 0; c < Ca; c++) a[r * Ca + c] = (float)(50 + c + Math.Sin(c) * z0 + Math.Cos(c * 0.7) * z1 + 0.3 * rng.NextDouble());
+            for (int c = 0; c < Cb; c++) b[r * Cb + c] = (float)(20 + Math.Cos(c) * z0 - Math.Sin(c * 1.3) * z2 + 0.5 * rng.NextDouble());
+        }
+        return (a, b);
+    }
+
+    private static void SameResult(SvccaResult cpu, SvccaResult gpu)
+    {
+        Assert.Equal((cpu.KeptA, cpu.KeptB), (gpu.KeptA, gpu.KeptB));
+        Gpus.Close(cpu.Cca, gpu.Cca, 1e-5, "canonical correlations");
+        Gpus.Close([cpu.Pwcca, cpu.Cka, cpu.ExplainedA, cpu.ExplainedB], [gpu.Pwcca, gpu.Cka, gpu.ExplainedA, gpu.ExplainedB], 1e-5, "pwcca, cka, explained");
+    }
+
+    [GpuFact]
+    public void Accumulation_and_analysis_match_the_cpu_backend()
+    {
+        var (a, b) = Activations(1);
+        var options = new AccumulatorOptions { BlockRows = 512, MinibatchCka = true };
+        JointMoments cpuM, gpuM;
+        using (var cpu = CpuSvccaBackend.Instance.CreateAccumulator(Ca, Cb, options))
+        {
+            // Uneven calls: blocks must fill across them exactly as on the CPU.
+            cpu.Add(a.AsSpan(0, 700 * Ca), b.AsSpan(0, 700 * Cb), 700);
+            cpu.Add(a.AsSpan(700 * Ca), b.AsSpan(700 * Cb), Rows - 700);
+            cpuM = cpu.Finish();
+        }
+        var backend = new GpuSvccaBackend(Gpus.Device);
+        using (var gpu = backend.CreateAccumulator(Ca, Cb, options))
+        {
+            gpu.Add(a.AsSpan(0, 700 * Ca), b.AsSpan(0, 700 * Cb), 700);
+            gpu.Add(a.AsSpan(700 * Ca), b.AsSpan(700 * Cb), Rows - 700);
+            gpuM = gpu.Finish();
+        }
+        Assert.Equal(cpuM.N, gpuM.N);
+        Gpus.Close(cpuM.Mean, gpuM.Mean, 1e-12, "mean");
+        Gpus.Close(cpuM.Scatter, gpuM.Scatter, 1e-9, "scatter");
+        Gpus.Close([cpuM.Minibatch!.Cka], [gpuM.Minibatch!.Cka], 1e-9, "minibatch CKA");
+
+        var o = new SvccaOptions();
+        SameResult(CpuSvccaBackend.Instance.Analyze(cpuM, o), backend.Analyze(cpuM, o));
+        SameResult(CpuSvccaBackend.Instance.Analyze(cpuM, o with { Keep = 5 }), backend.Analyze(cpuM, o with { Keep = 5 }));
+    }
+
+    [GpuFact]
+    public void Cuda_tensors_are_read_in_place_including_column_slices()
+    {
+        var (a, b) = Activations(2);
+        var options = new AccumulatorOptions { BlockRows = 1000 };
+        JointMoments cpuM;
+        using (var cpu = CpuSvccaBackend.Instance.CreateAccumulator(Ca, Cb, options))
+        {
+            cpu.Add(a, b, Rows);
+            cpuM = cpu.Finish();
+        }
+        using var scope = torch.NewDisposeScope();
+        // A wider tensor sliced to Ca columns: row stride Ca + 5, a view, not a copy.
+        var wide = torch.zeros([Rows, Ca + 5], DType.Float32);
+        wide.narrow(1, 0, Ca).copy_(torch.tensor(a, Rows, Ca));
+        var ta = wide.to(Device.CUDA(0)).narrow(1, 0, Ca);
+        var tb = torch.tensor(b, Rows, Cb).to(Device.CUDA(0), DType.Float64);
+        Assert.False(ta.is_contiguous());
+        using var gpu = new GpuSvccaBackend(Gpus.Device).CreateAccumulator(Ca, Cb, options);
+        gpu.Add(ta.narrow(0, 0, 1234), tb.narrow(0, 0, 1234).to(DType.Float32));
+        gpu.Add(ta.narrow(0, 1234, Rows - 1234), tb.narrow(0, 1234, Rows - 1234).to(DType.Float32));
+        var gpuM = gpu.Finish();
+        Gpus.Close(cpuM.Scatter, gpuM.Scatter, 1e-9, "scatter from CUDA tensors");
+    }
+
+    [GpuFact]
+    public void A_non_finite_activation_is_reported_with_row_and_column()
+    {
+        var (a, b) = Activations(3);
+        b[1500 * Cb + 4] = float.NaN;
+        using var gpu = new GpuSvccaBackend(Gpus.Device).CreateAccumulator(Ca, Cb, new AccumulatorOptions { BlockRows = 256 });
+        var e = Assert.Throws<ActivationDataException>(() => { gpu.Add(a, b, Rows); gpu.Finish(); });
+        Assert.Contains("row 1500, column 4", e.Message);
+    }
+}
