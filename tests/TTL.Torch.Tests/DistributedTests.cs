@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using TTL.Torch.Distributed;
 
 namespace TTL.Torch.Tests;
@@ -13,19 +11,10 @@ public class DistributedTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
-    public static int FreePort()
-    {
-        var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        int port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
-    }
-
     /// <summary>Runs body(rank, group) on two threads, one per rank, and rethrows the first failure.</summary>
     private static void TwoRanks(Action<int, ProcessGroup> body, TimeSpan? timeout = null)
     {
-        int port = FreePort();
+        int port = TcpStore.FreeLoopbackPort();
         var tasks = Enumerable.Range(0, 2).Select(rank => Task.Factory.StartNew(() =>
         {
             using var store = new TcpStore("127.0.0.1", port, 2, isServer: rank == 0, Timeout);
@@ -145,7 +134,7 @@ public class DistributedTests
     [Fact]
     public void ARendezvousThatMissesARankFailsNamingTheAddress()
     {
-        int port = FreePort();
+        int port = TcpStore.FreeLoopbackPort();
         var watch = Stopwatch.StartNew();
         var e = Assert.Throws<DistributedException>(() => new TcpStore("127.0.0.1", port, 2, isServer: true, TimeSpan.FromSeconds(2)));
         Assert.Contains($"rendezvous at 127.0.0.1:{port}", e.Message);

@@ -201,7 +201,7 @@ public class DistributedTrainingTests
         public static RankPair Start(string cfg, string run)
         {
             var pair = new RankPair();
-            int port = TTL.Training.Distributed.LocalLauncher.FreePort();
+            int port = TTL.Torch.Distributed.TcpStore.FreeLoopbackPort();
             for (int rank = 0; rank < 2; rank++)
             {
                 var psi = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
@@ -326,7 +326,7 @@ public class StageBarrierTests
 {
     private static void TwoRanks(TimeSpan timeout, Action<DistributedContext> body)
     {
-        int port = LocalLauncher.FreePort();
+        int port = TTL.Torch.Distributed.TcpStore.FreeLoopbackPort();
         var tasks = Enumerable.Range(0, 2).Select(rank => Task.Factory.StartNew(() =>
         {
             using var dist = DistributedContext.Join(new LaunchEnvironment(rank, 2, rank, 2, "127.0.0.1", port, "test"), timeout);

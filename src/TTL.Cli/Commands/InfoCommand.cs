@@ -33,14 +33,16 @@ public static class InfoCommand
     /// <summary>Where each CUDA library was loaded from (null: not found).</summary>
     public sealed record CudaLibraries(string? Cuda, string? Nvrtc, string? Cublas, string? Cusolver);
     public sealed record CudaInfo(bool Available, DeviceInfo[] Devices, string? Nvrtc, string? Cublas, string? Cusolver, string? Driver, string Status, CudaLibraries Libraries);
-    public sealed record Info(string Version, LibtorchInfo Libtorch, int Threads, string Dotnet, string Os, string Cpu, CudaInfo Cuda);
+    /// <summary>Which c10d process groups the native shim can create (Gloo: CPU data-parallel training).</summary>
+    public sealed record DistributedInfo(bool Gloo, bool Nccl);
+    public sealed record Info(string Version, LibtorchInfo Libtorch, int Threads, string Dotnet, string Os, string Cpu, CudaInfo Cuda, DistributedInfo Distributed);
 
     public static Info Collect()
     {
         var flags = torch.build_flags();
         return new Info(ToolkitVersion(), new LibtorchInfo(torch.version, flags.Cuda, flags.MklDnn, flags.OpenMP, flags.Mkl),
             torch.get_num_threads(), RuntimeInformation.FrameworkDescription, RuntimeInformation.OSDescription,
-            BenchCommand.CpuName(), Cuda());
+            BenchCommand.CpuName(), Cuda(), new DistributedInfo(torch.distributed.is_available(), Nccl: false));
     }
 
     /// <summary>Devices through the driver API and the libraries the probe found (TTL.Cuda's view, which the kernels use).</summary>
@@ -75,6 +77,7 @@ public static class InfoCommand
         Console.WriteLine($"NVRTC          {Found(i.Cuda.Nvrtc, i.Cuda.Libraries.Nvrtc)}");
         Console.WriteLine($"cuBLAS         {Found(i.Cuda.Cublas, i.Cuda.Libraries.Cublas)}");
         Console.WriteLine($"cuSOLVER       {Found(i.Cuda.Cusolver, i.Cuda.Libraries.Cusolver)}");
+        Console.WriteLine($"c10d           Gloo: {YesNo(i.Distributed.Gloo)}, NCCL: {YesNo(i.Distributed.Nccl)}");
     }
 
     private static string Found(string? version, string? path) => version is null ? "not found" : $"{version} ({path})";

@@ -56,6 +56,16 @@ public sealed unsafe class TcpStore : IDisposable
         }
     }
 
+    /// <summary>A TCP port on 127.0.0.1 that is free now (for a store hosted on loopback: local launchers, tests).</summary>
+    public static int FreeLoopbackPort()
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+
     internal IntPtr Handle => _handle != IntPtr.Zero ? _handle : throw new ObjectDisposedException(nameof(TcpStore));
 
     public void set(string key, ReadOnlySpan<byte> value)

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 
 namespace TTL.Training.Distributed;
 
@@ -20,7 +18,7 @@ public static class LocalLauncher
     public static int Run(int nproc, IReadOnlyList<string> childArgs, TextWriter stdout, TextWriter stderr)
     {
         if (nproc < 1) throw new LaunchException($"--nproc {nproc}: expected at least 1");
-        int port = FreePort();
+        int port = TTL.Torch.Distributed.TcpStore.FreeLoopbackPort();
         var (exe, prefix) = SelfCommand();
         var children = new Process[nproc];
         var forwarders = new List<Task>();
@@ -113,14 +111,5 @@ public static class LocalLauncher
         bool viaDotnet = Path.GetFileNameWithoutExtension(exe).Equals("dotnet", StringComparison.OrdinalIgnoreCase);
         string? entry = System.Reflection.Assembly.GetEntryAssembly()?.Location;
         return viaDotnet && !string.IsNullOrEmpty(entry) ? (exe, [entry]) : (exe, []);
-    }
-
-    public static int FreePort()
-    {
-        var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        int port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
     }
 }
