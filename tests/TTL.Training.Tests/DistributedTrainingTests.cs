@@ -79,6 +79,43 @@ public class DistributedTrainingTests
         }
         var summary = JsonNode.Parse(File.ReadAllText(Path.Combine(dir.File("two"), "summary.json")))!;
         Assert.Equal(2, (int)summary["world_size"]!);
+        // The validation the ranks shared (3 + 2 cases) scores as one process scores rank 0's checkpoint.
+        var val = Metrics(dir.File("two"))[^1]["val"]!;
+        var eval = CliProcess.Run("eval", "--run", dir.File("two"), "--checkpoint", "last", "--threads", "1", "--json");
+        Assert.True(eval.ExitCode == 0, eval.Stderr);
+        var e = JsonNode.Parse(eval.Stdout)!;
+        foreach (var key in new[] { "n", "accuracy", "auroc", "auprc", "f1" })
+            Assert.Equal((double)e[key]!, (double)val[key]!, 12);
+    }
+
+    [Fact]
+    public void ShardedValidationScoresLikeOneProcessEvaluatingTheSameWeights()
+    {
+        using var dir = new TempDir();
+        string data = SyntheticData.Segmentation(dir.File("seg"), 12, size: 16);
+        string cfg = dir.File("seg.yaml");
+        File.WriteAllText(cfg, $$"""
+            data:
+              dataset: {{data}}
+              split: {kind: kfold, folds: 4, fold: 0}
+            model: {arch: unet, strategy: scratch}
+            optimizer: {kind: adam, lr: 0.01, weight_decay: 0.0}
+            schedule: {kind: constant}
+            train: {epochs: 1, batch_size: 2, patch_size: [16, 16, 16], patches_per_case: 2, workers: 1}
+            threads: 1
+            """);
+        var train = CliProcess.Run("train", "--config", cfg, "--out", dir.File("run"), "--nproc", "2", "--quiet");
+        Assert.True(train.ExitCode == 0, train.Stderr);
+        // The 3 validation cases were split 2 + 1 over the ranks during training; one process now scores the same weights.
+        var val = Metrics(dir.File("run"))[^1]["val"]!;
+        var eval = CliProcess.Run("eval", "--run", dir.File("run"), "--checkpoint", "last", "--threads", "1", "--json");
+        Assert.True(eval.ExitCode == 0, eval.Stderr);
+        var e = JsonNode.Parse(eval.Stdout)!;
+        Assert.Equal(3, (int)val["n"]!);
+        Assert.Equal((int)e["n"]!, (int)val["n"]!);
+        foreach (var key in new[] { "dice", "hd95" })
+            Assert.Equal((double)e[key]!, (double)val[key]!, 12);
+        Assert.Equal(e["dice_per_class"]!.ToJsonString(), val["dice_per_class"]!.ToJsonString());
     }
 
     [Fact]
