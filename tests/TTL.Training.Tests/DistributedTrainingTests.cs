@@ -188,6 +188,29 @@ public class DistributedTrainingTests
     }
 
     [Fact]
+    public void RanksDoNotOutliveALauncherKilledWithSigkill()
+    {
+        using var dir = new TempDir();
+        string data = SyntheticData.Classification(dir.File("data"), 16);
+        string cfg = WriteConfig(dir, data, epochs: 50);
+        string run = dir.File("run");
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var a in new[] { CliProcess.Dll, "train", "--config", cfg, "--out", run, "--nproc", "2" }) psi.ArgumentList.Add(a);
+        using var launcher = Process.Start(psi)!;
+        var stderr = new StringBuilder();
+        launcher.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (stderr) stderr.AppendLine(e.Data); };
+        launcher.BeginErrorReadLine();
+        launcher.StandardOutput.ReadToEndAsync();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
+        while (!Text(stderr).Contains("epoch 1/50") && DateTime.UtcNow < deadline) Thread.Sleep(100);
+        Assert.Equal(2, RankPair.ProcessesRunning(run).Count);
+        launcher.Kill(); // SIGKILL: the launcher cannot stop its ranks itself
+        deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        while (RankPair.ProcessesRunning(run).Count > 0 && DateTime.UtcNow < deadline) Thread.Sleep(200);
+        Assert.Empty(RankPair.ProcessesRunning(run));
+    }
+
+    [Fact]
     public void ATwoProcessSearchSplitsItsTrialsAndMergesToTheOneProcessTable()
     {
         using var dir = new TempDir();

@@ -39,6 +39,7 @@ public sealed class DistributedContext : IDisposable
     public static DistributedContext Join(LaunchEnvironment launch, TimeSpan timeout)
     {
         if (!launch.IsDistributed) return Single;
+        LocalLauncher.WatchLauncher();
         var store = new TcpStore(launch.MasterAddr, launch.MasterPort, launch.WorldSize, isServer: launch.Rank == 0, timeout);
         try
         {

@@ -14,6 +14,9 @@ public static class LocalLauncher
 {
     public static readonly TimeSpan Grace = TimeSpan.FromSeconds(15);
 
+    /// <summary>Set for the ranks this launcher starts: its process id, which they watch.</summary>
+    public const string LauncherPidVariable = "TTL_LAUNCHER_PID";
+
     /// <param name="childArgs">The command line for each rank (without --nproc).</param>
     public static int Run(int nproc, IReadOnlyList<string> childArgs, TextWriter stdout, TextWriter stderr)
     {
@@ -35,6 +38,7 @@ public static class LocalLauncher
                 psi.Environment["LOCAL_WORLD_SIZE"] = nproc.ToString();
                 psi.Environment["MASTER_ADDR"] = "127.0.0.1";
                 psi.Environment["MASTER_PORT"] = port.ToString();
+                psi.Environment[LauncherPidVariable] = Environment.ProcessId.ToString();
                 var p = Process.Start(psi) ?? throw new InvalidOperationException($"could not start rank {rank}");
                 children[rank] = p;
                 int r = rank;
@@ -88,6 +92,36 @@ public static class LocalLauncher
     {
         try { if (!p.HasExited) p.Kill(entireProcessTree: true); }
         catch (InvalidOperationException) { }
+    }
+
+    /// <summary>
+    /// In a rank started by this launcher: exits this process when the launcher is gone (killed
+    /// with SIGKILL it cannot stop its ranks itself), so no rank outlives its job.
+    /// </summary>
+    public static void WatchLauncher()
+    {
+        if (!int.TryParse(Environment.GetEnvironmentVariable(LauncherPidVariable), out int pid)) return;
+        string proc = $"/proc/{pid}";
+        if (!Directory.Exists(proc)) return; // not Linux's /proc: nothing to watch with
+        new Thread(() =>
+        {
+            // A parent that exits reparents us: compare the parent id too, in case the pid is reused.
+            while (Directory.Exists(proc) && ParentPid() == pid) Thread.Sleep(1000);
+            Console.Error.WriteLine($"error: rank {Environment.GetEnvironmentVariable("RANK")}: the launcher (pid {pid}) is gone; stopping");
+            Environment.Exit(1);
+        }) { IsBackground = true, Name = "ttl-launcher-watch" }.Start();
+    }
+
+    private static int ParentPid()
+    {
+        try
+        {
+            // /proc/self/stat: "pid (comm) state ppid …"; comm may hold spaces, so count from the last ')'.
+            string stat = File.ReadAllText("/proc/self/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return int.Parse(fields[1]);
+        }
+        catch (Exception e) when (e is IOException or FormatException or IndexOutOfRangeException) { return -1; }
     }
 
     /// <summary>This process's own arguments without <c>--nproc N</c> / <c>--nproc=N</c>: each rank's command line.</summary>
