@@ -23,13 +23,14 @@ public static class DdpBench
     {
         string trainRef = ReferenceScript.Extract("train_ref.py");
         ctx.Log.WriteLine($"bench ddp: ours, 1 process × {ctx.Threads} thread(s) …");
-        double ours1 = Timing.Median(Steps(DistributedContext.Single, ctx.Threads, ctx.Runs));
+        double ours1 = Timing.Median(Steps(DistributedContext.Single, ctx.Threads, ctx.Runs).Step);
         ctx.Log.WriteLine($"bench ddp: ours, {Ranks} ranks × 1 thread …");
         var stdout = new StringWriter();
         int code = LocalLauncher.Run(Ranks, ["bench", "ddp-rank", "--runs", ctx.Runs.ToString()], stdout, ctx.Log);
         if (code != 0) throw new InvalidOperationException($"bench ddp: our ranks failed (exit code {code})");
-        double ours2 = Timing.Median(JsonDocument.Parse(stdout.ToString().Trim().Split('\n')[^1]).RootElement.GetProperty("ms")
-            .EnumerateArray().Select(e => e.GetDouble()).ToList());
+        var rank0 = JsonDocument.Parse(stdout.ToString().Trim().Split('\n')[^1]).RootElement;
+        double ours2 = Timing.Median(rank0.GetProperty("ms").EnumerateArray().Select(e => e.GetDouble()).ToList());
+        double oursSync = Timing.Median(rank0.GetProperty("sync_ms").EnumerateArray().Select(e => e.GetDouble()).ToList());
 
         ctx.Log.WriteLine("bench ddp: reference, 1 process …");
         var ref1 = ReferenceScript.Run("ddp_ref.py", ctx.Threads, trainRef, "1", GlobalBatch.ToString(), Size.ToString(), ctx.Runs.ToString());
@@ -48,6 +49,7 @@ public static class DdpBench
             new($"ddp.resnet18.sgd_step.{shape}.{Ranks}_ranks", ours2, refName + " DistributedDataParallel (gloo)", theirs2, new Dictionary<string, object>
             {
                 ["threads_per_rank"] = 1,
+                ["ours_gradient_sync_ms"] = Math.Round(oursSync, 1),
                 ["ours_scaling"] = Math.Round(ours1 / ours2, 3),
                 ["reference_scaling"] = Math.Round(theirs1 / theirs2, 3),
             }),
@@ -63,15 +65,18 @@ public static class DdpBench
         cmd.SetAction(pr =>
         {
             using var dist = DistributedContext.Join(LaunchEnvironment.FromProcess(), TimeSpan.FromSeconds(120));
-            var times = Steps(dist, 1, pr.GetValue(runs));
-            if (dist.IsMain) Console.WriteLine(JsonSerializer.Serialize(new { ms = times }));
+            var (times, sync) = Steps(dist, 1, pr.GetValue(runs));
+            if (dist.IsMain) Console.WriteLine(JsonSerializer.Serialize(new { ms = times, sync_ms = sync }));
             return 0;
         });
         return cmd;
     }
 
-    /// <summary>Warm-up plus <paramref name="runs"/> timed steps on this rank's share of the global batch.</summary>
-    private static List<double> Steps(DistributedContext dist, int threads, int runs)
+    /// <summary>
+    /// Warm-up plus <paramref name="runs"/> timed steps on this rank's share of the global batch:
+    /// whole steps, and the part spent summing gradients and copying buffers across the ranks.
+    /// </summary>
+    private static (List<double> Step, List<double> Sync) Steps(DistributedContext dist, int threads, int runs)
     {
         torch.set_num_threads(threads);
         torch.manual_seed(0);
@@ -86,19 +91,27 @@ public static class DdpBench
         using var x = torch.randn(local, 1, Size, Size, Size);
         using var y = torch.tensor(Enumerable.Range(0, local).Select(i => (long)(i % 2)).ToArray(), local);
         var times = new List<double>();
+        var syncs = new List<double>();
         for (int k = 0; k <= runs; k++)
         {
             long t0 = Stopwatch.GetTimestamp();
+            double sync = 0;
             using (torch.NewDisposeScope())
             {
                 (F.cross_entropy(net.call(x), y) * (1.0 / dist.WorldSize)).backward();
+                long s0 = Stopwatch.GetTimestamp();
                 reducer?.AllReduce();
+                sync += Stopwatch.GetElapsedTime(s0).TotalMilliseconds;
                 optimizer.step();
                 optimizer.zero_grad();
+                s0 = Stopwatch.GetTimestamp();
                 if (reducer is not null) dist.BroadcastBuffers(net);
+                sync += Stopwatch.GetElapsedTime(s0).TotalMilliseconds;
             }
-            if (k > 0) times.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+            if (k == 0) continue;
+            times.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+            syncs.Add(sync);
         }
-        return times;
+        return (times, syncs);
     }
 }
