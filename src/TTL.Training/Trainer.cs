@@ -59,6 +59,10 @@ public sealed class Trainer
         // Ranks sharing a machine share its cores unless the config says otherwise.
         torch.set_num_threads(_cfg.Threads > 0 ? _cfg.Threads : Math.Max(1, Environment.ProcessorCount / _dist.Launch.LocalWorldSize));
         using var experiment = Experiment.Open(_cfg, _run.Directory);
+        if (_cfg.Train.BatchSize < _dist.WorldSize)
+            throw new InvalidDataException($"train.batch_size {_cfg.Train.BatchSize} is the global batch and must give each of the {_dist.WorldSize} ranks at least one item");
+        if (experiment.TrainItems < _dist.WorldSize)
+            throw new InvalidDataException($"{Path.GetFileName(experiment.Dataset.Source)}: {experiment.TrainItems} training item(s) per epoch cannot feed {_dist.WorldSize} ranks");
         PrepareDirectory(resume);
 
         var net = experiment.Model.Network;

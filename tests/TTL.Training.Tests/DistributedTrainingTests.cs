@@ -236,7 +236,7 @@ public class DistributedTrainingTests
     }
 
     [Fact]
-    public void NprocIsAUsageErrorBelowOneOrInsideALaunchedJob()
+    public void LaunchMistakesAreRefusedBeforeAnyTraining()
     {
         using var dir = new TempDir();
         string cfg = WriteConfig(dir, SyntheticData.Classification(dir.File("data"), 4), epochs: 1);
@@ -248,6 +248,11 @@ public class DistributedTrainingTests
         var bad = CliProcess.Run(new Dictionary<string, string> { ["WORLD_SIZE"] = "2", ["RANK"] = "x" }, "train", "--config", cfg, "--out", dir.File("c"));
         Assert.Equal(2, bad.ExitCode);
         Assert.Contains("RANK=x is not an integer", bad.Stderr);
+        // A global batch of one cannot be shared by two ranks: bad input, said before any training.
+        var small = CliProcess.Run("train", "--config", cfg, "--out", dir.File("d"), "--nproc", "2", "--set", "train.batch_size=1");
+        Assert.Equal(3, small.ExitCode);
+        Assert.Contains("train.batch_size 1 is the global batch and must give each of the 2 ranks at least one item", small.Stderr);
+        Assert.False(File.Exists(Path.Combine(dir.File("d"), "last.ckpt")));
     }
 
     private static string Text(StringBuilder sb) { lock (sb) return sb.ToString(); }
