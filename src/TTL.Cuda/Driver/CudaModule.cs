@@ -100,6 +100,7 @@ public sealed unsafe class CudaKernel
     /// <summary>A CUfunction_attribute value: 0 max threads, 1 static shared, 2 const, 3 local, 4 registers, 5 PTX, 6 binary version.</summary>
     private int Attribute(int attribute)
     {
+        _context.MakeCurrent();
         int v;
         _context.Driver.Check(_context.Driver.cuFuncGetAttribute(&v, attribute, Handle), $"cuFuncGetAttribute ({Name})");
         return v;
@@ -108,6 +109,8 @@ public sealed unsafe class CudaKernel
     /// <summary>Resident blocks of <paramref name="blockSize"/> threads per multiprocessor (for sizing grid-stride grids).</summary>
     public int MaxActiveBlocksPerMultiprocessor(int blockSize, int dynamicSharedBytes = 0)
     {
+        // GpuDevice.GridFor reaches here with a kernel cached by another thread: make the context current.
+        _context.MakeCurrent();
         int n;
         _context.Driver.Check(_context.Driver.cuOccupancyMaxActiveBlocksPerMultiprocessor(&n, Handle, blockSize, (nuint)dynamicSharedBytes), $"cuOccupancyMaxActiveBlocksPerMultiprocessor ({Name})");
         return n;
