@@ -10,6 +10,25 @@ public readonly record struct Dim3(uint X, uint Y = 1, uint Z = 1)
     public static implicit operator Dim3(int x) => new(checked((uint)x));
 }
 
+/// <summary>CUjit_option values the loader passes (cuda.h).</summary>
+public enum JitOption
+{
+    ErrorLogBuffer = 5,
+    ErrorLogBufferSizeBytes = 6,
+}
+
+/// <summary>CUfunction_attribute values the toolkit reads (cuda.h).</summary>
+public enum FunctionAttribute
+{
+    MaxThreadsPerBlock = 0,
+    SharedSizeBytes = 1,
+    ConstSizeBytes = 2,
+    LocalSizeBytes = 3,
+    NumRegs = 4,
+    PtxVersion = 5,
+    BinaryVersion = 6,
+}
+
 /// <summary>A module loaded into a context from PTX (JIT-compiled by the driver) or a cubin.</summary>
 public sealed unsafe class CudaModule : IDisposable
 {
@@ -41,8 +60,7 @@ public sealed unsafe class CudaModule : IDisposable
         fixed (byte* img = image)
         fixed (byte* l = log)
         {
-            // CU_JIT_ERROR_LOG_BUFFER (5), CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES (6)
-            int* opts = stackalloc int[] { 5, 6 };
+            int* opts = stackalloc int[] { (int)JitOption.ErrorLogBuffer, (int)JitOption.ErrorLogBufferSizeBytes };
             void** vals = stackalloc void*[] { l, (void*)logSize };
             code = d.cuModuleLoadDataEx(&module, img, 2, opts, vals);
         }
@@ -95,14 +113,15 @@ public sealed unsafe class CudaKernel
     public string Name { get; }
 
     public KernelAttributes Attributes => new(
-        Attribute(4), Attribute(1), Attribute(3), Attribute(2), Attribute(0), Attribute(5), Attribute(6));
+        Attribute(FunctionAttribute.NumRegs), Attribute(FunctionAttribute.SharedSizeBytes), Attribute(FunctionAttribute.LocalSizeBytes),
+        Attribute(FunctionAttribute.ConstSizeBytes), Attribute(FunctionAttribute.MaxThreadsPerBlock), Attribute(FunctionAttribute.PtxVersion),
+        Attribute(FunctionAttribute.BinaryVersion));
 
-    /// <summary>A CUfunction_attribute value: 0 max threads, 1 static shared, 2 const, 3 local, 4 registers, 5 PTX, 6 binary version.</summary>
-    private int Attribute(int attribute)
+    public int Attribute(FunctionAttribute attribute)
     {
         _context.MakeCurrent();
         int v;
-        _context.Driver.Check(_context.Driver.cuFuncGetAttribute(&v, attribute, Handle), $"cuFuncGetAttribute ({Name})");
+        _context.Driver.Check(_context.Driver.cuFuncGetAttribute(&v, (int)attribute, Handle), $"cuFuncGetAttribute ({Name})");
         return v;
     }
 
