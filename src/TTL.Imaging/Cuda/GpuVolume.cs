@@ -112,4 +112,22 @@ public sealed class GpuVolume : IDisposable
     }
 
     public void Dispose() => _owned?.Dispose();
+
+    /// <summary>
+    /// Runs <paramref name="write"/> (which allocates outputs into <paramref name="outputs"/> and
+    /// launches kernels into them) and, when it throws, frees every output allocated so far: a
+    /// failed operation leaves no device memory behind.
+    /// </summary>
+    internal static void FreeOnFailure(List<GpuVolume> outputs, Action write)
+    {
+        try
+        {
+            write();
+        }
+        catch
+        {
+            foreach (var o in outputs) o.Dispose();
+            throw;
+        }
+    }
 }
