@@ -34,6 +34,7 @@ public static class GpuLayout
         var output = GpuVolume.Allocate(v.Gpu, v.Channels, outShape, affine);
         // Through shared memory when the output's fastest axis is not the source's: both sides coalesced.
         int inner = Math.Abs(p.S2) == 1 ? -1 : Math.Abs(p.S0) == 1 ? 0 : Math.Abs(p.S1) == 1 ? 1 : -1;
+        if (inner >= 0 && TiledGrid(p, inner, v.Channels).Y > 65535) inner = -1; // an axis of over 2M voxels: no tile grid
         GpuVolume.FreeOnFailure([output], () =>
         {
             if (inner < 0) v.Gpu.Launch(KernelCalls.Permute(v.Data, output.Data, p), output.VoxelCount);
