@@ -38,17 +38,25 @@ public sealed class GpuJointMomentAccumulator : IJointMomentAccumulator
         _d = columnsA + columnsB;
         _blockRows = _options.BlockRows;
         if ((long)_blockRows * _d > int.MaxValue) throw new ArgumentException($"a block of {_blockRows} × {_d} exceeds what the kernels index; use fewer BlockRows");
-        _stage = gpu.Alloc<double>((long)_blockRows * _d);
-        _x = gpu.Alloc<double>((long)_blockRows * _d);
-        _g = gpu.Alloc<double>((long)_d * _d);
-        _s = gpu.Alloc<double>((long)_d * _d);
-        _s.Clear(gpu.Stream);
-        _blockMean = gpu.Alloc<double>(_d);
-        _delta = gpu.Alloc<double>(_d);
-        _zeros = gpu.Alloc<double>(_d);
-        _zeros.Clear(gpu.Stream);
-        _bad = gpu.Alloc<uint>(1);
         _mean = new double[_d];
+        try
+        {
+            _stage = gpu.Alloc<double>((long)_blockRows * _d);
+            _x = gpu.Alloc<double>((long)_blockRows * _d);
+            _g = gpu.Alloc<double>((long)_d * _d);
+            _s = gpu.Alloc<double>((long)_d * _d);
+            _s.Clear(gpu.Stream);
+            _blockMean = gpu.Alloc<double>(_d);
+            _delta = gpu.Alloc<double>(_d);
+            _zeros = gpu.Alloc<double>(_d);
+            _zeros.Clear(gpu.Stream);
+            _bad = gpu.Alloc<uint>(1);
+        }
+        catch
+        {
+            Dispose(); // an allocation that fails (out of memory for a large D) frees the ones before it
+            throw;
+        }
     }
 
     public int ColumnsA { get; }
@@ -204,8 +212,9 @@ public sealed class GpuJointMomentAccumulator : IJointMomentAccumulator
 
     public void Dispose()
     {
-        _stage.Dispose(); _x.Dispose(); _g.Dispose(); _s.Dispose();
-        _blockMean.Dispose(); _delta.Dispose(); _zeros.Dispose(); _bad.Dispose();
+        // Null-tolerant: also called by the constructor when an allocation fails part-way.
+        _stage?.Dispose(); _x?.Dispose(); _g?.Dispose(); _s?.Dispose();
+        _blockMean?.Dispose(); _delta?.Dispose(); _zeros?.Dispose(); _bad?.Dispose();
     }
 
     private void CheckSpans(int a, int b, int rows)
