@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using TTL.Cuda;
 using TTL.Cuda.Blas;
 using TTL.Cuda.Driver;
@@ -22,6 +23,7 @@ public sealed class GpuJointMomentAccumulator : IJointMomentAccumulator
     private readonly DeviceBuffer<double> _stage, _x, _g, _s, _blockMean, _delta, _zeros;
     private readonly DeviceBuffer<uint> _bad;
     private readonly double[] _mean;
+    private double[]? _joint; // host staging block for host rows, allocated on first use
     private int _pending;
     private long _rows;
     private double _hsicAB, _hsicAA, _hsicBB;
@@ -99,40 +101,45 @@ public sealed class GpuJointMomentAccumulator : IJointMomentAccumulator
         }
     }
 
-    public void Add(ReadOnlySpan<float> a, ReadOnlySpan<float> b, int rows)
+    public void Add(ReadOnlySpan<float> a, ReadOnlySpan<float> b, int rows) => AddRows(a, b, rows);
+
+    public void Add(ReadOnlySpan<double> a, ReadOnlySpan<double> b, int rows) => AddRows(a, b, rows);
+
+    /// <summary>
+    /// Host rows go up one block at a time through a host staging block of BlockRows × D: joining
+    /// the whole input first would hold a float64 copy of all of it (8 GB for 10^6 rows of
+    /// 512 + 512 columns) only to upload it in blocks anyway.
+    /// </summary>
+    private void AddRows<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, int rows) where T : unmanaged
     {
         CheckSpans(a.Length, b.Length, rows);
-        var joint = new double[(long)rows * _d];
-        for (int r = 0; r < rows; r++)
-        {
-            for (int c = 0; c < ColumnsA; c++) joint[(long)r * _d + c] = a[r * ColumnsA + c];
-            for (int c = 0; c < ColumnsB; c++) joint[(long)r * _d + ColumnsA + c] = b[r * ColumnsB + c];
-        }
-        AddJoint(joint, rows);
-    }
-
-    public void Add(ReadOnlySpan<double> a, ReadOnlySpan<double> b, int rows)
-    {
-        CheckSpans(a.Length, b.Length, rows);
-        var joint = new double[(long)rows * _d];
-        for (int r = 0; r < rows; r++)
-        {
-            a.Slice(r * ColumnsA, ColumnsA).CopyTo(joint.AsSpan((int)((long)r * _d), ColumnsA));
-            b.Slice(r * ColumnsB, ColumnsB).CopyTo(joint.AsSpan((int)((long)r * _d + ColumnsA), ColumnsB));
-        }
-        AddJoint(joint, rows);
-    }
-
-    private void AddJoint(double[] joint, int rows)
-    {
+        _joint ??= new double[(long)_blockRows * _d];
         for (int r = 0; r < rows;)
         {
             int take = Math.Min(rows - r, _blockRows - _pending);
-            _stage.Upload(joint.AsSpan((int)((long)r * _d), take * _d), _gpu.Stream, (long)_pending * _d);
+            var joint = _joint.AsSpan(0, take * _d);
+            for (int i = 0; i < take; i++)
+            {
+                Widen(a.Slice((r + i) * ColumnsA, ColumnsA), joint.Slice(i * _d, ColumnsA));
+                Widen(b.Slice((r + i) * ColumnsB, ColumnsB), joint.Slice(i * _d + ColumnsA, ColumnsB));
+            }
+            // From pageable memory the driver stages the copy before returning: the block is reusable.
+            _stage.Upload(joint, _gpu.Stream, (long)_pending * _d);
             _pending += take;
             r += take;
             if (_pending == _blockRows) FlushBlock();
         }
+    }
+
+    private static void Widen<T>(ReadOnlySpan<T> src, Span<double> dst) where T : unmanaged
+    {
+        if (typeof(T) == typeof(double))
+        {
+            MemoryMarshal.Cast<T, double>(src).CopyTo(dst);
+            return;
+        }
+        var f = MemoryMarshal.Cast<T, float>(src);
+        for (int c = 0; c < f.Length; c++) dst[c] = f[c];
     }
 
     /// <summary>center_join from (a, b) into x, raising the first non-finite value as the CPU does (row numbers from <paramref name="firstRow"/>).</summary>
