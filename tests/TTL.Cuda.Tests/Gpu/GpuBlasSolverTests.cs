@@ -3,6 +3,7 @@ using TTL.Cuda.Blas;
 namespace TTL.Cuda.Tests.Gpu;
 
 [Trait("Category", "Gpu")]
+[Collection(GpuCollection.Name)]
 public sealed class GpuBlasSolverTests
 {
     private static double[] Random(int n, int seed)

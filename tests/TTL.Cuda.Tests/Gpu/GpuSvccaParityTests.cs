@@ -7,6 +7,7 @@ namespace TTL.Cuda.Tests.Gpu;
 
 /// <summary>The CUDA SVCCA backend against the CPU one: scatter to float64 round-off, coefficients within 1e-5.</summary>
 [Trait("Category", "Gpu")]
+[Collection(GpuCollection.Name)]
 public sealed class GpuSvccaParityTests
 {
     private const int Rows = 3001, Ca = 37, Cb = 23;
