@@ -89,7 +89,8 @@ public sealed class GpuJointMomentAccumulator : IJointMomentAccumulator
         for (int r = 0; r < rows;)
         {
             int take = Math.Min(rows - r, _blockRows - _pending);
-            int lda = (int)da.stride()[0], ldb = (int)db.stride()[0];
+            // The kernels take the row strides as int: a view of a > 2^31-element tensor fails here, not silently.
+            int lda = checked((int)da.stride()[0]), ldb = checked((int)db.stride()[0]);
             long esize = f64 ? 8 : 4;
             var pa = new DevicePtr((ulong)da.data_ptr() + (ulong)((long)r * lda * esize));
             var pb = new DevicePtr((ulong)db.data_ptr() + (ulong)((long)r * ldb * esize));
