@@ -148,7 +148,9 @@ public sealed unsafe class CudaKernel
         int code = 0;
         args.WithPointers(p => code = d.cuLaunchKernel(Handle, grid.X, grid.Y, grid.Z, block.X, block.Y, block.Z, sharedBytes, s.Handle, (void**)p, null));
         d.Check(code, $"cuLaunchKernel ({Name})");
-        if (SyncEveryLaunch) s.Synchronize(d);
+        // The fault of a kernel surfaces at the next synchronisation; name the kernel in it, which
+        // is what TTL_CUDA_SYNC=1 is for (the context is current: made so above).
+        if (SyncEveryLaunch) d.Check(d.cuStreamSynchronize(s.Handle), $"cuStreamSynchronize after cuLaunchKernel ({Name})");
     }
 
     private static readonly bool SyncEveryLaunch = Environment.GetEnvironmentVariable("TTL_CUDA_SYNC") == "1";
