@@ -24,21 +24,24 @@ public static unsafe class CublasLibrary
     internal static void Check(int status, string call)
     {
         if (status == 0) return;
-        string name = Lookup("cublasGetStatusName", status) ?? status switch
-        {
-            1 => "CUBLAS_STATUS_NOT_INITIALIZED",
-            3 => "CUBLAS_STATUS_ALLOC_FAILED",
-            7 => "CUBLAS_STATUS_INVALID_VALUE",
-            8 => "CUBLAS_STATUS_ARCH_MISMATCH",
-            11 => "CUBLAS_STATUS_MAPPING_ERROR",
-            13 => "CUBLAS_STATUS_EXECUTION_FAILED",
-            14 => "CUBLAS_STATUS_INTERNAL_ERROR",
-            15 => "CUBLAS_STATUS_NOT_SUPPORTED",
-            16 => "CUBLAS_STATUS_LICENSE_ERROR",
-            _ => $"cublasStatus_t {status}",
-        };
+        string name = Lookup("cublasGetStatusName", status) ?? StatusName(status);
         throw new CudaException(call, status, name, Lookup("cublasGetStatusString", status) ?? "cuBLAS call failed");
     }
+
+    /// <summary>cublasStatus_t names (cublas_api.h), for libraries older than cublasGetStatusName.</summary>
+    internal static string StatusName(int status) => status switch
+    {
+        1 => "CUBLAS_STATUS_NOT_INITIALIZED",
+        3 => "CUBLAS_STATUS_ALLOC_FAILED",
+        7 => "CUBLAS_STATUS_INVALID_VALUE",
+        8 => "CUBLAS_STATUS_ARCH_MISMATCH",
+        11 => "CUBLAS_STATUS_MAPPING_ERROR",
+        13 => "CUBLAS_STATUS_EXECUTION_FAILED",
+        14 => "CUBLAS_STATUS_INTERNAL_ERROR",
+        15 => "CUBLAS_STATUS_NOT_SUPPORTED",
+        16 => "CUBLAS_STATUS_LICENSE_ERROR",
+        _ => $"cublasStatus_t {status}",
+    };
 
     // Present since cuBLAS 11.4.2; older libraries fall back to the table above.
     private static string? Lookup(string fn, int status)

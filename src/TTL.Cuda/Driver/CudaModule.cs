@@ -10,6 +10,25 @@ public readonly record struct Dim3(uint X, uint Y = 1, uint Z = 1)
     public static implicit operator Dim3(int x) => new(checked((uint)x));
 }
 
+/// <summary>CUjit_option values the loader passes (cuda.h).</summary>
+public enum JitOption
+{
+    ErrorLogBuffer = 5,
+    ErrorLogBufferSizeBytes = 6,
+}
+
+/// <summary>CUfunction_attribute values the toolkit reads (cuda.h).</summary>
+public enum FunctionAttribute
+{
+    MaxThreadsPerBlock = 0,
+    SharedSizeBytes = 1,
+    ConstSizeBytes = 2,
+    LocalSizeBytes = 3,
+    NumRegs = 4,
+    PtxVersion = 5,
+    BinaryVersion = 6,
+}
+
 /// <summary>A module loaded into a context from PTX (JIT-compiled by the driver) or a cubin.</summary>
 public sealed unsafe class CudaModule : IDisposable
 {
@@ -41,8 +60,7 @@ public sealed unsafe class CudaModule : IDisposable
         fixed (byte* img = image)
         fixed (byte* l = log)
         {
-            // CU_JIT_ERROR_LOG_BUFFER (5), CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES (6)
-            int* opts = stackalloc int[] { 5, 6 };
+            int* opts = stackalloc int[] { (int)JitOption.ErrorLogBuffer, (int)JitOption.ErrorLogBufferSizeBytes };
             void** vals = stackalloc void*[] { l, (void*)logSize };
             code = d.cuModuleLoadDataEx(&module, img, 2, opts, vals);
         }
@@ -95,19 +113,23 @@ public sealed unsafe class CudaKernel
     public string Name { get; }
 
     public KernelAttributes Attributes => new(
-        Attribute(4), Attribute(1), Attribute(3), Attribute(2), Attribute(0), Attribute(5), Attribute(6));
+        Attribute(FunctionAttribute.NumRegs), Attribute(FunctionAttribute.SharedSizeBytes), Attribute(FunctionAttribute.LocalSizeBytes),
+        Attribute(FunctionAttribute.ConstSizeBytes), Attribute(FunctionAttribute.MaxThreadsPerBlock), Attribute(FunctionAttribute.PtxVersion),
+        Attribute(FunctionAttribute.BinaryVersion));
 
-    /// <summary>A CUfunction_attribute value: 0 max threads, 1 static shared, 2 const, 3 local, 4 registers, 5 PTX, 6 binary version.</summary>
-    private int Attribute(int attribute)
+    public int Attribute(FunctionAttribute attribute)
     {
+        _context.MakeCurrent();
         int v;
-        _context.Driver.Check(_context.Driver.cuFuncGetAttribute(&v, attribute, Handle), $"cuFuncGetAttribute ({Name})");
+        _context.Driver.Check(_context.Driver.cuFuncGetAttribute(&v, (int)attribute, Handle), $"cuFuncGetAttribute ({Name})");
         return v;
     }
 
     /// <summary>Resident blocks of <paramref name="blockSize"/> threads per multiprocessor (for sizing grid-stride grids).</summary>
     public int MaxActiveBlocksPerMultiprocessor(int blockSize, int dynamicSharedBytes = 0)
     {
+        // GpuDevice.GridFor reaches here with a kernel cached by another thread: make the context current.
+        _context.MakeCurrent();
         int n;
         _context.Driver.Check(_context.Driver.cuOccupancyMaxActiveBlocksPerMultiprocessor(&n, Handle, blockSize, (nuint)dynamicSharedBytes), $"cuOccupancyMaxActiveBlocksPerMultiprocessor ({Name})");
         return n;
@@ -126,7 +148,9 @@ public sealed unsafe class CudaKernel
         int code = 0;
         args.WithPointers(p => code = d.cuLaunchKernel(Handle, grid.X, grid.Y, grid.Z, block.X, block.Y, block.Z, sharedBytes, s.Handle, (void**)p, null));
         d.Check(code, $"cuLaunchKernel ({Name})");
-        if (SyncEveryLaunch) s.Synchronize(d);
+        // The fault of a kernel surfaces at the next synchronisation; name the kernel in it, which
+        // is what TTL_CUDA_SYNC=1 is for (the context is current: made so above).
+        if (SyncEveryLaunch) d.Check(d.cuStreamSynchronize(s.Handle), $"cuStreamSynchronize after cuLaunchKernel ({Name})");
     }
 
     private static readonly bool SyncEveryLaunch = Environment.GetEnvironmentVariable("TTL_CUDA_SYNC") == "1";

@@ -7,20 +7,19 @@ namespace TTL.Cuda.Driver;
 /// </summary>
 public sealed unsafe class CudaStream : IDisposable
 {
-    private readonly CudaDriver? _driver;
-    private readonly bool _owned;
+    private readonly PrimaryContext? _context; // set only for streams this object created and destroys
+    private bool _destroyed;
 
-    private CudaStream(CudaDriver? driver, IntPtr handle, bool owned)
+    private CudaStream(PrimaryContext? context, IntPtr handle)
     {
-        _driver = driver;
+        _context = context;
         Handle = handle;
-        _owned = owned;
     }
 
-    public static CudaStream Legacy { get; } = new(null, IntPtr.Zero, owned: false);
+    public static CudaStream Legacy { get; } = new(null, IntPtr.Zero);
 
     /// <summary>Wraps a stream created elsewhere (libtorch's current stream, say) without owning it.</summary>
-    public static CudaStream Borrow(IntPtr handle) => new(null, handle, owned: false);
+    public static CudaStream Borrow(IntPtr handle) => new(null, handle);
 
     /// <summary>A new stream; non-blocking ones do not synchronise with the legacy default stream.</summary>
     public static CudaStream Create(PrimaryContext context, bool nonBlocking = true)
@@ -28,7 +27,7 @@ public sealed unsafe class CudaStream : IDisposable
         context.MakeCurrent();
         IntPtr s;
         context.Driver.Check(context.Driver.cuStreamCreate(&s, nonBlocking ? 1u : 0u), "cuStreamCreate");
-        return new CudaStream(context.Driver, s, owned: true);
+        return new CudaStream(context, s);
     }
 
     public IntPtr Handle { get; }
@@ -36,25 +35,36 @@ public sealed unsafe class CudaStream : IDisposable
     /// <summary>Waits for the stream; the legacy stream is the one of the calling thread's current context (make it current first).</summary>
     public void Synchronize(CudaDriver? driver = null)
     {
-        var d = _driver ?? driver ?? CudaDriver.Default;
+        _context?.MakeCurrent();
+        var d = _context?.Driver ?? driver ?? CudaDriver.Default;
         d.Check(d.cuStreamSynchronize(Handle), "cuStreamSynchronize");
     }
 
     public void Dispose()
     {
-        if (_owned && _driver is not null) _driver.Check(_driver.cuStreamDestroy(Handle), "cuStreamDestroy_v2");
+        // In the context the stream belongs to: Dispose may run on a thread with no current context.
+        if (_context is null || _destroyed) return;
+        _destroyed = true;
+        _context.MakeCurrent();
+        _context.Driver.Check(_context.Driver.cuStreamDestroy(Handle), "cuStreamDestroy_v2");
     }
 }
 
 /// <summary>A CUDA event, for timing work on a stream (milliseconds between two recorded events).</summary>
 public sealed unsafe class CudaEvent : IDisposable
 {
+    // Every call makes the context current first: cuEventRecord on the legacy stream means the
+    // legacy stream of the calling thread's current context, and a thread without one fails with
+    // CUDA_ERROR_INVALID_CONTEXT.
+    private readonly PrimaryContext _context;
     private readonly CudaDriver _driver;
+    private bool _destroyed;
 
     public CudaEvent(PrimaryContext context)
     {
-        context.MakeCurrent();
+        _context = context;
         _driver = context.Driver;
+        context.MakeCurrent();
         IntPtr e;
         _driver.Check(_driver.cuEventCreate(&e, 0), "cuEventCreate");
         Handle = e;
@@ -62,17 +72,32 @@ public sealed unsafe class CudaEvent : IDisposable
 
     public IntPtr Handle { get; }
 
-    public void Record(CudaStream stream) => _driver.Check(_driver.cuEventRecord(Handle, stream.Handle), "cuEventRecord");
+    public void Record(CudaStream stream)
+    {
+        _context.MakeCurrent();
+        _driver.Check(_driver.cuEventRecord(Handle, stream.Handle), "cuEventRecord");
+    }
 
-    public void Synchronize() => _driver.Check(_driver.cuEventSynchronize(Handle), "cuEventSynchronize");
+    public void Synchronize()
+    {
+        _context.MakeCurrent();
+        _driver.Check(_driver.cuEventSynchronize(Handle), "cuEventSynchronize");
+    }
 
     /// <summary>Milliseconds from <paramref name="start"/> to this event (both recorded and complete).</summary>
     public float ElapsedSince(CudaEvent start)
     {
+        _context.MakeCurrent();
         float ms;
         _driver.Check(_driver.cuEventElapsedTime(&ms, start.Handle, Handle), "cuEventElapsedTime");
         return ms;
     }
 
-    public void Dispose() => _driver.Check(_driver.cuEventDestroy(Handle), "cuEventDestroy_v2");
+    public void Dispose()
+    {
+        if (_destroyed) return;
+        _destroyed = true;
+        _context.MakeCurrent();
+        _driver.Check(_driver.cuEventDestroy(Handle), "cuEventDestroy_v2");
+    }
 }

@@ -61,7 +61,7 @@ public sealed unsafe class DeviceBuffer<T> : IDisposable where T : unmanaged
         if (values.Length == 0) return;
         _context.MakeCurrent();
         fixed (T* p = values)
-            _context.Driver.Check(_context.Driver.cuMemcpyHtoDAsync(Ptr.Plus<T>(offset).Address, p, (nuint)(values.Length * sizeof(T)), (stream ?? CudaStream.Legacy).Handle), "cuMemcpyHtoDAsync_v2");
+            _context.Driver.Check(_context.Driver.cuMemcpyHtoDAsync(Ptr.Plus<T>(offset).Address, p, ByteCount(values.Length), (stream ?? CudaStream.Legacy).Handle), "cuMemcpyHtoDAsync_v2");
     }
 
     public void Download(Span<T> values, CudaStream? stream = null, long offset = 0)
@@ -72,7 +72,7 @@ public sealed unsafe class DeviceBuffer<T> : IDisposable where T : unmanaged
         var s = stream ?? CudaStream.Legacy;
         fixed (T* p = values)
         {
-            _context.Driver.Check(_context.Driver.cuMemcpyDtoHAsync(p, Ptr.Plus<T>(offset).Address, (nuint)(values.Length * sizeof(T)), s.Handle), "cuMemcpyDtoHAsync_v2");
+            _context.Driver.Check(_context.Driver.cuMemcpyDtoHAsync(p, Ptr.Plus<T>(offset).Address, ByteCount(values.Length), s.Handle), "cuMemcpyDtoHAsync_v2");
             // Pageable copies are synchronous already; pinned ones would not be, and `fixed` ends here.
             s.Synchronize(_context.Driver);
         }
@@ -91,8 +91,14 @@ public sealed unsafe class DeviceBuffer<T> : IDisposable where T : unmanaged
         CheckRange(offset, count);
         if (count == 0) return;
         _context.MakeCurrent();
-        _context.Driver.Check(_context.Driver.cuMemcpyDtoDAsync(Ptr.Plus<T>(offset).Address, source.Address, (nuint)(count * sizeof(T)), (stream ?? CudaStream.Legacy).Handle), "cuMemcpyDtoDAsync_v2");
+        _context.Driver.Check(_context.Driver.cuMemcpyDtoDAsync(Ptr.Plus<T>(offset).Address, source.Address, ByteCount(count), (stream ?? CudaStream.Legacy).Handle), "cuMemcpyDtoDAsync_v2");
     }
+
+    /// <summary>
+    /// Bytes in <paramref name="count"/> elements, in 64 bits: a span of 2^29 doubles or more holds
+    /// over 2^31 bytes, which an int product would wrap (a truncated or negative copy size).
+    /// </summary>
+    internal static nuint ByteCount(long count) => checked((nuint)count * (nuint)sizeof(T));
 
     /// <summary>Sets every byte to zero (0.0 for floating types).</summary>
     public void Clear(CudaStream? stream = null)

@@ -17,12 +17,23 @@ public static class LibraryProbe
     /// under hashed names. The driver is only ever taken from the system (or the override): a
     /// toolkit's <c>stubs/libcuda.so</c> loads but cannot run anything.
     /// </summary>
-    public sealed record Spec(string Name, string[] Files, string[] Patterns, bool SearchToolkits);
+    /// <param name="Preload">
+    /// Libraries loaded (best effort, in this order) before a copy found by path, from its own
+    /// folder or else another searched folder: what that copy opens by soname and the system
+    /// loader would not find, since a folder found by probing is not on its search path. NVRTC
+    /// dlopens libnvrtc-builtins.so.X.Y at compile time (the CUDA 13 wheel's libnvrtc has no
+    /// RUNPATH to find it beside itself), cuSOLVER needs cuBLAS(Lt), cuSPARSE and nvJitLink.
+    /// A library already loaded satisfies a later request for its soname.
+    /// </param>
+    public sealed record Spec(string Name, string[] Files, string[] Patterns, bool SearchToolkits, string[]? Preload = null);
 
     public static readonly Spec Driver = new("cuda", ["libcuda.so.1", "libcuda.so"], [], SearchToolkits: false);
-    public static readonly Spec Nvrtc = new("nvrtc", ["libnvrtc.so.13", "libnvrtc.so.12", "libnvrtc.so.11.2", "libnvrtc.so"], ["libnvrtc-*.so.1*"], SearchToolkits: true);
-    public static readonly Spec Cublas = new("cublas", ["libcublas.so.13", "libcublas.so.12", "libcublas.so.11"], [], SearchToolkits: true);
-    public static readonly Spec Cusolver = new("cusolver", ["libcusolver.so.12", "libcusolver.so.11"], [], SearchToolkits: true);
+    public static readonly Spec Nvrtc = new("nvrtc", ["libnvrtc.so.13", "libnvrtc.so.12", "libnvrtc.so.11.2", "libnvrtc.so"], ["libnvrtc-*.so.1*"], SearchToolkits: true,
+        Preload: ["libnvrtc-builtins.so.1*"]);
+    public static readonly Spec Cublas = new("cublas", ["libcublas.so.13", "libcublas.so.12", "libcublas.so.11"], [], SearchToolkits: true,
+        Preload: ["libcublasLt.so.1*"]);
+    public static readonly Spec Cusolver = new("cusolver", ["libcusolver.so.12", "libcusolver.so.11"], [], SearchToolkits: true,
+        Preload: ["libnvJitLink.so.1*", "libcublasLt.so.1*", "libcublas.so.1*", "libcusparse.so.1*"]);
 
     /// <summary>Loads the first candidate that loads; absence is a result, not an exception.</summary>
     public static NativeLib Load(Spec spec) => Load(spec, Environment.GetEnvironmentVariable);
@@ -30,12 +41,34 @@ public static class LibraryProbe
     internal static NativeLib Load(Spec spec, Func<string, string?> env)
     {
         var tried = new List<string>();
+        var preloaded = new List<string>();
         foreach (var (candidate, isPath) in Candidates(spec, env, tried))
         {
-            if (NativeLibrary.TryLoad(candidate, out var handle)) return new NativeLib(spec.Name, handle, candidate, tried);
+            if (isPath) preloaded.AddRange(PreloadFor(spec, Path.GetDirectoryName(candidate)!, env));
+            if (NativeLibrary.TryLoad(candidate, out var handle)) return new NativeLib(spec.Name, handle, candidate, tried, preloaded.Distinct().ToArray());
             tried.Add(isPath ? candidate + " (present, failed to load)" : candidate);
         }
-        return new NativeLib(spec.Name, IntPtr.Zero, null, tried);
+        return new NativeLib(spec.Name, IntPtr.Zero, null, tried, preloaded.Distinct().ToArray());
+    }
+
+    /// <summary>Loads the <see cref="Spec.Preload"/> libraries for a copy in <paramref name="dir"/>; returns the files that loaded.</summary>
+    private static List<string> PreloadFor(Spec spec, string dir, Func<string, string?> env)
+    {
+        var loaded = new List<string>();
+        if (spec.Preload is not { Length: > 0 }) return loaded;
+        var folders = new[] { dir }.Concat(Split(env(DirVariable)));
+        if (spec.SearchToolkits) folders = folders.Concat(ToolkitFolders(env)).Concat(PythonFolders(env));
+        var dirs = folders.Where(Directory.Exists).Distinct().ToArray();
+        foreach (var pattern in spec.Preload)
+            foreach (var d in dirs)
+            {
+                // Newest first (libnvrtc-builtins.so.13.2 before .so.13.0); the first that loads is enough.
+                var file = Directory.GetFiles(d, pattern).OrderDescending(StringComparer.Ordinal).FirstOrDefault(f => NativeLibrary.TryLoad(f, out _));
+                if (file is null) continue;
+                loaded.Add(file);
+                break;
+            }
+        return loaded;
     }
 
     /// <summary>Candidates in order: (file path or soname, whether it is a path). Folders searched are noted in <paramref name="tried"/>.</summary>

@@ -8,12 +8,13 @@ namespace TTL.Cuda.Native;
 /// </summary>
 public sealed class NativeLib
 {
-    internal NativeLib(string name, IntPtr handle, string? path, IReadOnlyList<string> tried)
+    internal NativeLib(string name, IntPtr handle, string? path, IReadOnlyList<string> tried, IReadOnlyList<string>? preloaded = null)
     {
         Name = name;
         Handle = handle;
         Path = path;
         Tried = tried;
+        Preloaded = preloaded ?? [];
     }
 
     /// <summary>Short name: "cuda" (the driver), "nvrtc", "cublas", "cusolver".</summary>
@@ -28,6 +29,9 @@ public sealed class NativeLib
 
     /// <summary>Every candidate in the order it was tried.</summary>
     public IReadOnlyList<string> Tried { get; }
+
+    /// <summary>The companion libraries loaded for it first (<see cref="LibraryProbe.Spec.Preload"/>).</summary>
+    public IReadOnlyList<string> Preloaded { get; }
 
     /// <summary>Why the library is absent, in one line.</summary>
     public string Absence => IsLoaded ? "" : $"lib{Name} not found (tried {string.Join(", ", Tried)}; set {LibraryProbe.DirVariable} to its folder)";

@@ -136,7 +136,7 @@ public sealed unsafe class NvrtcCompiler
     }
 
     /// <summary>What each nvrtcResult means (nvrtcGetErrorString only gives the name).</summary>
-    private static string Description(int code) => code switch
+    internal static string Description(int code) => code switch
     {
         1 => "out of memory",
         2 => "the program could not be created",

@@ -22,24 +22,30 @@ public static class CusolverLibrary
     internal static void Check(int status, string call)
     {
         if (status == 0) return;
-        var (name, text) = status switch
-        {
-            1 => ("CUSOLVER_STATUS_NOT_INITIALIZED", "the library was not initialised"),
-            2 => ("CUSOLVER_STATUS_ALLOC_FAILED", "resource allocation failed"),
-            3 => ("CUSOLVER_STATUS_INVALID_VALUE", "an unsupported value or parameter was passed"),
-            4 => ("CUSOLVER_STATUS_ARCH_MISMATCH", "the device does not support the operation"),
-            5 => ("CUSOLVER_STATUS_MAPPING_ERROR", "memory mapping failed"),
-            6 => ("CUSOLVER_STATUS_EXECUTION_FAILED", "the kernel failed to execute"),
-            7 => ("CUSOLVER_STATUS_INTERNAL_ERROR", "an internal operation failed"),
-            8 => ("CUSOLVER_STATUS_MATRIX_TYPE_NOT_SUPPORTED", "the matrix type is not supported"),
-            9 => ("CUSOLVER_STATUS_NOT_SUPPORTED", "not supported"),
-            10 => ("CUSOLVER_STATUS_ZERO_PIVOT", "zero pivot"),
-            11 => ("CUSOLVER_STATUS_INVALID_LICENSE", "invalid license"),
-            _ => ($"cusolverStatus_t {status}", "cuSOLVER call failed"),
-        };
+        var (name, text) = Status(status);
         throw new CudaException(call, status, name, text);
     }
+
+    /// <summary>cusolverStatus_t name and meaning (cusolver_common.h).</summary>
+    internal static (string Name, string Text) Status(int status) => status switch
+    {
+        1 => ("CUSOLVER_STATUS_NOT_INITIALIZED", "the library was not initialised"),
+        2 => ("CUSOLVER_STATUS_ALLOC_FAILED", "resource allocation failed"),
+        3 => ("CUSOLVER_STATUS_INVALID_VALUE", "an unsupported value or parameter was passed"),
+        4 => ("CUSOLVER_STATUS_ARCH_MISMATCH", "the device does not support the operation"),
+        5 => ("CUSOLVER_STATUS_MAPPING_ERROR", "memory mapping failed"),
+        6 => ("CUSOLVER_STATUS_EXECUTION_FAILED", "the kernel failed to execute"),
+        7 => ("CUSOLVER_STATUS_INTERNAL_ERROR", "an internal operation failed"),
+        8 => ("CUSOLVER_STATUS_MATRIX_TYPE_NOT_SUPPORTED", "the matrix type is not supported"),
+        9 => ("CUSOLVER_STATUS_NOT_SUPPORTED", "not supported"),
+        10 => ("CUSOLVER_STATUS_ZERO_PIVOT", "zero pivot"),
+        11 => ("CUSOLVER_STATUS_INVALID_LICENSE", "invalid license"),
+        _ => ($"cusolverStatus_t {status}", "cuSOLVER call failed"),
+    };
 }
+
+/// <summary>cusolverEigMode_t: whether eigen/singular vectors are computed.</summary>
+public enum EigMode { NoVector = 0, Vector = 1 }
 
 /// <summary>
 /// A cuSOLVER dense handle on one stream, float64. Matrices are column-major; the symmetric ones
@@ -73,7 +79,7 @@ public sealed unsafe class Cusolver : IDisposable
     public void Syevd(DevicePtr a, int n, int lda, DevicePtr w, bool vectors = true, BlasFill fill = BlasFill.Lower)
     {
         _context.MakeCurrent();
-        int jobz = vectors ? 1 : 0, lwork;
+        int jobz = (int)(vectors ? EigMode.Vector : EigMode.NoVector), lwork;
         CusolverLibrary.Check(((delegate* unmanaged<IntPtr, int, int, int, ulong, int, ulong, int*, int>)Fn("cusolverDnDsyevd_bufferSize"))(
             _handle, jobz, (int)fill, n, a.Address, lda, w.Address, &lwork), "cusolverDnDsyevd_bufferSize");
         using var work = new DeviceBuffer<double>(_context, Math.Max(1, lwork));
@@ -100,11 +106,11 @@ public sealed unsafe class Cusolver : IDisposable
             CusolverLibrary.Check(((delegate* unmanaged<IntPtr, int, int>)Fn("cusolverDnXgesvdjSetMaxSweeps"))(p, maxSweeps), "cusolverDnXgesvdjSetMaxSweeps");
             int econ = economy ? 1 : 0, lwork;
             CusolverLibrary.Check(((delegate* unmanaged<IntPtr, int, int, int, int, ulong, int, ulong, ulong, int, ulong, int, int*, IntPtr, int>)Fn("cusolverDnDgesvdj_bufferSize"))(
-                _handle, 1, econ, m, n, a.Address, lda, s.Address, u.Address, ldu, v.Address, ldv, &lwork, p), "cusolverDnDgesvdj_bufferSize");
+                _handle, (int)EigMode.Vector, econ, m, n, a.Address, lda, s.Address, u.Address, ldu, v.Address, ldv, &lwork, p), "cusolverDnDgesvdj_bufferSize");
             using var work = new DeviceBuffer<double>(_context, Math.Max(1, lwork));
             using var info = new DeviceBuffer<int>(_context, 1);
             CusolverLibrary.Check(((delegate* unmanaged<IntPtr, int, int, int, int, ulong, int, ulong, ulong, int, ulong, int, ulong, int, ulong, IntPtr, int>)Fn("cusolverDnDgesvdj"))(
-                _handle, 1, econ, m, n, a.Address, lda, s.Address, u.Address, ldu, v.Address, ldv, work.Ptr.Address, lwork, info.Ptr.Address, p), "cusolverDnDgesvdj");
+                _handle, (int)EigMode.Vector, econ, m, n, a.Address, lda, s.Address, u.Address, ldu, v.Address, ldv, work.Ptr.Address, lwork, info.Ptr.Address, p), "cusolverDnDgesvdj");
             CheckInfo(info, "cusolverDnDgesvdj", _ => $"did not converge in {maxSweeps} sweeps");
         }
         finally

@@ -75,7 +75,15 @@ public static class GpuIntensity
         using var partial = gpu.Alloc<MomentSummary>((long)parts * segments);
         gpu.Launch(KernelCalls.MomentsPartial(v.Data, length, nonzero, partial.Ptr), new Dim3(parts, (uint)segments));
         var stats = gpu.Alloc<double>(3L * segments);
-        gpu.Launch(KernelCalls.MomentsFinish(partial.Ptr, parts, stats.Ptr), new Dim3((uint)segments));
+        try
+        {
+            gpu.Launch(KernelCalls.MomentsFinish(partial.Ptr, parts, stats.Ptr), new Dim3((uint)segments));
+        }
+        catch
+        {
+            stats.Dispose(); // the caller only disposes what it receives
+            throw;
+        }
         return stats;
     }
 

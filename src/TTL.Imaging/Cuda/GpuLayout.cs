@@ -34,14 +34,24 @@ public static class GpuLayout
         var output = GpuVolume.Allocate(v.Gpu, v.Channels, outShape, affine);
         // Through shared memory when the output's fastest axis is not the source's: both sides coalesced.
         int inner = Math.Abs(p.S2) == 1 ? -1 : Math.Abs(p.S0) == 1 ? 0 : Math.Abs(p.S1) == 1 ? 1 : -1;
-        if (inner < 0) v.Gpu.Launch(KernelCalls.Permute(v.Data, output.Data, p), output.VoxelCount);
-        else
+        if (inner >= 0 && TiledGrid(p, inner, v.Channels).Y > 65535) inner = -1; // an axis of over 2M voxels: no tile grid
+        GpuVolume.FreeOnFailure([output], () =>
         {
-            int along = inner == 0 ? p.O0 : p.O1, rest = inner == 0 ? p.O1 : p.O0;
-            var grid = new TTL.Cuda.Driver.Dim3((uint)((p.O2 + 31) / 32), (uint)((along + 31) / 32), (uint)Math.Min(65535, v.Channels * rest));
-            v.Gpu.Launch(KernelCalls.PermuteTiled(v.Data, output.Data, p, inner), grid);
-        }
+            if (inner < 0) v.Gpu.Launch(KernelCalls.Permute(v.Data, output.Data, p), output.VoxelCount);
+            else v.Gpu.Launch(KernelCalls.PermuteTiled(v.Data, output.Data, p, inner), TiledGrid(p, inner, v.Channels));
+        });
         return output;
+    }
+
+    /// <summary>
+    /// The grid of ttl_permute_tiled: 32-wide tiles along k (x) and along the unit-stride axis (y),
+    /// and the (channel, other axis) planes in z, capped at the 65535 the driver allows (the kernel
+    /// strides over the rest).
+    /// </summary>
+    internal static TTL.Cuda.Driver.Dim3 TiledGrid(Permute3 p, int inner, int channels)
+    {
+        int along = inner == 0 ? p.O0 : p.O1, rest = inner == 0 ? p.O1 : p.O0;
+        return new TTL.Cuda.Driver.Dim3((uint)((p.O2 + 31) / 32), (uint)((along + 31) / 32), (uint)Math.Min(65535L, (long)channels * rest));
     }
 
     /// <summary>The box [start, start + size) of the grid, pad value outside the volume, as <see cref="CropPad.CropPad.Region"/>.</summary>
@@ -58,7 +68,7 @@ public static class GpuLayout
             Pad = padValue,
         };
         var output = GpuVolume.Allocate(v.Gpu, v.Channels, size, GridMath.Shifted(v.Affine, start[0], start[1], start[2]));
-        v.Gpu.Launch(KernelCalls.CropPad(v.Data, output.Data, box), output.VoxelCount);
+        GpuVolume.FreeOnFailure([output], () => v.Gpu.Launch(KernelCalls.CropPad(v.Data, output.Data, box), output.VoxelCount));
         return output;
     }
 
@@ -80,10 +90,16 @@ public static class GpuLayout
             imageAffine = AffineMath.Multiply(imageAffine, map);
             labelAffine = AffineMath.Multiply(labelAffine, map);
         }
-        var img = GpuVolume.Allocate(image.Gpu, image.Channels, image.Shape, imageAffine);
-        var lab = GpuVolume.Allocate(image.Gpu, label.Channels, label.Shape, labelAffine);
-        image.Gpu.Launch(KernelCalls.FlipPair(image.Data, img.Data, image.Channels, label.Data, lab.Data, label.Channels,
-            image.Shape[0], image.Shape[1], image.Shape[2], mask), image.VoxelCount);
-        return (img, lab);
+        var outputs = new List<GpuVolume>();
+        GpuVolume.FreeOnFailure(outputs, () =>
+        {
+            var img = GpuVolume.Allocate(image.Gpu, image.Channels, image.Shape, imageAffine);
+            outputs.Add(img);
+            var lab = GpuVolume.Allocate(image.Gpu, label.Channels, label.Shape, labelAffine);
+            outputs.Add(lab);
+            image.Gpu.Launch(KernelCalls.FlipPair(image.Data, img.Data, image.Channels, label.Data, lab.Data, label.Channels,
+                image.Shape[0], image.Shape[1], image.Shape[2], mask), image.VoxelCount);
+        });
+        return (outputs[0], outputs[1]);
     }
 }

@@ -35,7 +35,7 @@ public static class GpuResample
             Interpolation.Nearest => KernelCalls.ResampleNearest(source.Data, output.Data, grid, p),
             _ => throw new NotSupportedException($"{interp} interpolation runs on the CPU only; the GPU path has linear and nearest"),
         };
-        source.Gpu.Launch(call, output.VoxelCount);
+        GpuVolume.FreeOnFailure([output], () => source.Gpu.Launch(call, output.VoxelCount));
         return output;
     }
 
@@ -50,11 +50,17 @@ public static class GpuResample
         if (label.Strides with { C = image.Strides.C } != image.Strides)
             throw new ArgumentException("image and label must have the same spatial strides (make the label contiguous like the image)");
         var grid = Grid(image, image.Shape, Resample.PrepareMap(map), BoundaryMode.Border, 0f);
-        var img = GpuVolume.Allocate(image.Gpu, image.Channels, image.Shape, image.Affine);
-        var lab = GpuVolume.Allocate(image.Gpu, label.Channels, label.Shape, label.Affine);
         var labels = new LabelLayout { Channels = label.Channels, Sc = label.Strides.C, Fill = 0f };
-        image.Gpu.Launch(KernelCalls.WarpPair(image.Data, img.Data, label.Data, lab.Data, grid, labels, post ?? IntensityMap.None), image.VoxelCount);
-        return (img, lab);
+        var outputs = new List<GpuVolume>();
+        GpuVolume.FreeOnFailure(outputs, () =>
+        {
+            var img = GpuVolume.Allocate(image.Gpu, image.Channels, image.Shape, image.Affine);
+            outputs.Add(img);
+            var lab = GpuVolume.Allocate(image.Gpu, label.Channels, label.Shape, label.Affine);
+            outputs.Add(lab);
+            image.Gpu.Launch(KernelCalls.WarpPair(image.Data, img.Data, label.Data, lab.Data, grid, labels, post ?? IntensityMap.None), image.VoxelCount);
+        });
+        return (outputs[0], outputs[1]);
     }
 
     private static unsafe Grid3 Grid(GpuVolume source, int[] shape, double[,] m, BoundaryMode mode, float fill)

@@ -22,10 +22,6 @@ public sealed class GpuVolume : IDisposable
 
     private GpuVolume(GpuDevice gpu, DevicePtr data, DeviceBuffer<float>? owned, int channels, int[] shape, double[,] affine, VoxelStrides strides)
     {
-        if (shape.Length != 3 || shape.Any(n => n < 1)) throw new ArgumentException("a volume has 3 positive spatial sizes", nameof(shape));
-        if (channels < 1) throw new ArgumentException("a volume has at least one channel", nameof(channels));
-        if ((long)channels * shape[0] * shape[1] * shape[2] > int.MaxValue)
-            throw new ArgumentException($"{channels}×{string.Join("×", shape)} voxels exceed the 2^31 the kernels index (the CPU path's limit too)");
         Gpu = gpu;
         Data = data;
         _owned = owned;
@@ -54,6 +50,8 @@ public sealed class GpuVolume : IDisposable
     /// <summary>A new contiguous volume of this shape (contents undefined until a kernel writes them).</summary>
     public static GpuVolume Allocate(GpuDevice gpu, int channels, int[] shape, double[,] affine)
     {
+        // Checked before allocating: a refused shape must not leave device memory behind.
+        Check(channels, shape, null);
         var buffer = gpu.Alloc<float>((long)channels * shape[0] * shape[1] * shape[2]);
         return new GpuVolume(gpu, buffer.Ptr, buffer, channels, shape, affine, VoxelStrides.Contiguous(shape));
     }
@@ -69,8 +67,30 @@ public sealed class GpuVolume : IDisposable
     /// Device memory owned by someone else (a libtorch tensor's data_ptr), read through
     /// <paramref name="strides"/>. The caller keeps that memory alive while this volume is used.
     /// </summary>
-    public static GpuVolume Borrow(GpuDevice gpu, DevicePtr data, int channels, int[] shape, double[,] affine, VoxelStrides? strides = null) =>
-        new(gpu, data, null, channels, shape, affine, strides ?? VoxelStrides.Contiguous(shape));
+    public static GpuVolume Borrow(GpuDevice gpu, DevicePtr data, int channels, int[] shape, double[,] affine, VoxelStrides? strides = null)
+    {
+        Check(channels, shape, strides);
+        return new(gpu, data, null, channels, shape, affine, strides ?? VoxelStrides.Contiguous(shape));
+    }
+
+    /// <summary>
+    /// The limits of the kernels' index arithmetic: fewer than 2^31 voxels in all (the CPU path's
+    /// limit too), and for a strided view a spatial reach that fits in 32 bits, since the
+    /// resampling kernels form (i·s0 + j·s1 + k·s2) in int (the channel offset is 64-bit).
+    /// </summary>
+    internal static void Check(int channels, int[] shape, VoxelStrides? strides)
+    {
+        if (shape.Length != 3 || shape.Any(n => n < 1)) throw new ArgumentException("a volume has 3 positive spatial sizes", nameof(shape));
+        if (channels < 1) throw new ArgumentException("a volume has at least one channel", nameof(channels));
+        if ((long)channels * shape[0] * shape[1] * shape[2] > int.MaxValue)
+            throw new ArgumentException($"{channels}×{string.Join("×", shape)} voxels exceed the 2^31 the kernels index (the CPU path's limit too)");
+        if (strides is { } s)
+        {
+            long reach = (shape[0] - 1L) * Math.Abs((long)s.I) + (shape[1] - 1L) * Math.Abs((long)s.J) + (shape[2] - 1L) * Math.Abs((long)s.K);
+            if (reach > int.MaxValue)
+                throw new ArgumentException($"a view with strides ({s.I}, {s.J}, {s.K}) over {string.Join("×", shape)} spans {reach} elements, beyond the 2^31 the kernels index; make it contiguous first");
+        }
+    }
 
     /// <summary>Copies the voxels back; a strided view is first made contiguous on the device.</summary>
     public Volume Download()
@@ -92,4 +112,22 @@ public sealed class GpuVolume : IDisposable
     }
 
     public void Dispose() => _owned?.Dispose();
+
+    /// <summary>
+    /// Runs <paramref name="write"/> (which allocates outputs into <paramref name="outputs"/> and
+    /// launches kernels into them) and, when it throws, frees every output allocated so far: a
+    /// failed operation leaves no device memory behind.
+    /// </summary>
+    internal static void FreeOnFailure(List<GpuVolume> outputs, Action write)
+    {
+        try
+        {
+            write();
+        }
+        catch
+        {
+            foreach (var o in outputs) o.Dispose();
+            throw;
+        }
+    }
 }

@@ -53,7 +53,7 @@ public sealed class KernelArgsTests
                 for (int i = 0; i < entry.Params.Count; i++)
                 {
                     var (p, s) = (entry.Params[i], call.Args.Slots[i]);
-                    Assert.True(p.Size == s.Size && p.Align == s.Align && Compatible(p.Kind, s.Kind),
+                    Assert.True(p.Size == s.Size && p.Align == s.Align && Compatible(p, s.Kind),
                         $"{call.Entry} parameter {i}: PTX .{p.Type} size {p.Size} align {p.Align}, packed {s.Kind} size {s.Size} align {s.Align}");
                 }
                 covered.Add(call.Entry);
@@ -63,7 +63,14 @@ public sealed class KernelArgsTests
         Assert.Empty(all.Except(covered));
     }
 
-    private static bool Compatible(ArgKind ptx, ArgKind packed) => ptx == packed || (ptx == ArgKind.Int && packed == ArgKind.Pointer);
+    /// <summary>
+    /// A pointer is a 64-bit integer to PTX, and an untyped .bNN scalar (which newer NVVM may write
+    /// for any scalar) holds integers and floats alike; sizes are compared separately.
+    /// </summary>
+    private static bool Compatible(PtxParam ptx, ArgKind packed) =>
+        ptx.Kind == packed
+        || (ptx.Kind == ArgKind.Int && packed == ArgKind.Pointer)
+        || (ptx.Kind != ArgKind.Struct && ptx.Type.StartsWith('b') && packed != ArgKind.Struct);
 
     private static object Default(Type t, bool flag) =>
         t == typeof(bool) ? flag : t == typeof(DevicePtr) ? new DevicePtr(0x100) : Activator.CreateInstance(t)!;

@@ -25,6 +25,29 @@ public sealed class LibraryProbeTests
     }
 
     [Fact]
+    public void A_library_found_by_path_has_its_companions_loaded_from_its_folder_first()
+    {
+        // A wheel's libnvrtc.so.13 has no RUNPATH: the libnvrtc-builtins beside it must be loaded
+        // before the first compile, or NVRTC fails with NVRTC_ERROR_BUILTIN_OPERATION_FAILURE.
+        string real = LoadedFile("libnvrtc");
+        string builtins = Directory.GetFiles(Path.GetDirectoryName(real)!, "libnvrtc-builtins.so.1*").Order(StringComparer.Ordinal).First();
+        using var tmp = new TempDir();
+        File.CreateSymbolicLink(tmp.File("libnvrtc.so.12"), real);
+        var companion = tmp.File(Path.GetFileName(builtins));
+        File.CreateSymbolicLink(companion, builtins);
+        var lib = LibraryProbe.Load(LibraryProbe.Nvrtc, Env((LibraryProbe.DirVariable, tmp.Path)));
+        Assert.Equal(tmp.File("libnvrtc.so.12"), lib.Path);
+        Assert.Equal([companion], lib.Preloaded);
+        var image = new NvrtcCompiler(lib).Compile("extern \"C\" __global__ void k(float* x) { x[0] = sqrtf(x[1]); }", "k.cu",
+            new Dictionary<string, string>(), GpuArch.Parse("compute_80"), []);
+        Assert.Contains(".entry k", image.Ptx);
+
+        // Found by soname, the system loader resolves its dependencies itself: nothing is preloaded.
+        var system = LibraryProbe.Load(LibraryProbe.Nvrtc, Env());
+        if (system.Path is { } p && !p.Contains('/')) Assert.Empty(system.Preloaded);
+    }
+
+    [Fact]
     public void A_missing_library_is_absent_with_every_place_tried()
     {
         using var tmp = new TempDir();

@@ -5,6 +5,7 @@ using TTL.Torch;
 namespace TTL.Cuda.Tests.Gpu;
 
 [Trait("Category", "Gpu")]
+[Collection(GpuCollection.Name)]
 public sealed class GpuDriverTests
 {
     [GpuFact]

@@ -7,6 +7,7 @@ namespace TTL.Cuda.Tests.Gpu;
 
 /// <summary>Intensity transforms within 1e-5 relative of the CPU, statistics within 1e-6, percentiles exact.</summary>
 [Trait("Category", "Gpu")]
+[Collection(GpuCollection.Name)]
 public sealed class GpuIntensityParityTests
 {
     private static readonly int[] Shape = [31, 29, 37];

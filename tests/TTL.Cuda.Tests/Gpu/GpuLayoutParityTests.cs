@@ -7,6 +7,7 @@ namespace TTL.Cuda.Tests.Gpu;
 
 /// <summary>Rearrangements copy values, so the GPU results equal the CPU's exactly.</summary>
 [Trait("Category", "Gpu")]
+[Collection(GpuCollection.Name)]
 public sealed class GpuLayoutParityTests
 {
     private static readonly double[,] Lps = { { -0.8, 0, 0, 90 }, { 0, -0.8, 0, 100 }, { 0, 0, 1.5, -20 }, { 0, 0, 0, 1 } };

@@ -10,6 +10,7 @@ namespace TTL.Cuda.Tests.Gpu;
 
 /// <summary>GPU resampling equals TTL.Imaging's within 1e-5 relative (the kernels round like the CPU, so in practice exactly).</summary>
 [Trait("Category", "Gpu")]
+[Collection(GpuCollection.Name)]
 public sealed class GpuResampleParityTests
 {
     private static readonly int[] Shape = [13, 17, 19];

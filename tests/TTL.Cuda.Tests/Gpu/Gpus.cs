@@ -45,5 +45,35 @@ internal static class Gpus
         }
     }
 
+    /// <summary>
+    /// |actual − expected| ≤ rel·max|expected| everywhere: the accuracy a matrix product or
+    /// factorisation promises, relative to the matrix and not to each entry (an entry that happens
+    /// to be near zero carries the round-off of the large terms that cancelled in it).
+    /// </summary>
+    public static void CloseToScale(IReadOnlyList<double> expected, IReadOnlyList<double> actual, double rel, string what)
+    {
+        Assert.Equal(expected.Count, actual.Count);
+        double scale = expected.Max(Math.Abs);
+        for (int i = 0; i < expected.Count; i++)
+            Assert.True(Math.Abs(actual[i] - expected[i]) <= rel * scale,
+                $"{what}[{i}]: expected {expected[i]:R}, got {actual[i]:R} (error {Math.Abs(actual[i] - expected[i]):E2} > {rel:E0} × {scale:G4})");
+    }
+
+    /// <summary>
+    /// Scatter matrices (d × d, row-major) agree entry by entry to rel of their natural scale
+    /// √(S_ii·S_jj): correlation-level agreement, which a near-zero covariance cannot fail by round-off alone.
+    /// </summary>
+    public static void CloseScatter(double[] expected, double[] actual, int d, double rel, string what)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < d; i++)
+            for (int j = 0; j < d; j++)
+            {
+                double scale = Math.Sqrt(Math.Abs(expected[i * d + i] * expected[j * d + j]));
+                double err = Math.Abs(actual[i * d + j] - expected[i * d + j]);
+                Assert.True(err <= rel * scale, $"{what}[{i}, {j}]: expected {expected[i * d + j]:R}, got {actual[i * d + j]:R} (error {err:E2} > {rel:E0} × {scale:G4})");
+            }
+    }
+
     public static GpuVolume Upload(Volume v) => GpuVolume.Upload(Device, v);
 }

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using TTL.Cuda;
 using TTL.Cuda.Blas;
 using TTL.Cuda.Driver;
@@ -22,6 +23,7 @@ public sealed class GpuJointMomentAccumulator : IJointMomentAccumulator
     private readonly DeviceBuffer<double> _stage, _x, _g, _s, _blockMean, _delta, _zeros;
     private readonly DeviceBuffer<uint> _bad;
     private readonly double[] _mean;
+    private double[]? _joint; // host staging block for host rows, allocated on first use
     private int _pending;
     private long _rows;
     private double _hsicAB, _hsicAA, _hsicBB;
@@ -38,17 +40,25 @@ public sealed class GpuJointMomentAccumulator : IJointMomentAccumulator
         _d = columnsA + columnsB;
         _blockRows = _options.BlockRows;
         if ((long)_blockRows * _d > int.MaxValue) throw new ArgumentException($"a block of {_blockRows} × {_d} exceeds what the kernels index; use fewer BlockRows");
-        _stage = gpu.Alloc<double>((long)_blockRows * _d);
-        _x = gpu.Alloc<double>((long)_blockRows * _d);
-        _g = gpu.Alloc<double>((long)_d * _d);
-        _s = gpu.Alloc<double>((long)_d * _d);
-        _s.Clear(gpu.Stream);
-        _blockMean = gpu.Alloc<double>(_d);
-        _delta = gpu.Alloc<double>(_d);
-        _zeros = gpu.Alloc<double>(_d);
-        _zeros.Clear(gpu.Stream);
-        _bad = gpu.Alloc<uint>(1);
         _mean = new double[_d];
+        try
+        {
+            _stage = gpu.Alloc<double>((long)_blockRows * _d);
+            _x = gpu.Alloc<double>((long)_blockRows * _d);
+            _g = gpu.Alloc<double>((long)_d * _d);
+            _s = gpu.Alloc<double>((long)_d * _d);
+            _s.Clear(gpu.Stream);
+            _blockMean = gpu.Alloc<double>(_d);
+            _delta = gpu.Alloc<double>(_d);
+            _zeros = gpu.Alloc<double>(_d);
+            _zeros.Clear(gpu.Stream);
+            _bad = gpu.Alloc<uint>(1);
+        }
+        catch
+        {
+            Dispose(); // an allocation that fails (out of memory for a large D) frees the ones before it
+            throw;
+        }
     }
 
     public int ColumnsA { get; }
@@ -79,7 +89,8 @@ public sealed class GpuJointMomentAccumulator : IJointMomentAccumulator
         for (int r = 0; r < rows;)
         {
             int take = Math.Min(rows - r, _blockRows - _pending);
-            int lda = (int)da.stride()[0], ldb = (int)db.stride()[0];
+            // The kernels take the row strides as int: a view of a > 2^31-element tensor fails here, not silently.
+            int lda = checked((int)da.stride()[0]), ldb = checked((int)db.stride()[0]);
             long esize = f64 ? 8 : 4;
             var pa = new DevicePtr((ulong)da.data_ptr() + (ulong)((long)r * lda * esize));
             var pb = new DevicePtr((ulong)db.data_ptr() + (ulong)((long)r * ldb * esize));
@@ -91,40 +102,45 @@ public sealed class GpuJointMomentAccumulator : IJointMomentAccumulator
         }
     }
 
-    public void Add(ReadOnlySpan<float> a, ReadOnlySpan<float> b, int rows)
+    public void Add(ReadOnlySpan<float> a, ReadOnlySpan<float> b, int rows) => AddRows(a, b, rows);
+
+    public void Add(ReadOnlySpan<double> a, ReadOnlySpan<double> b, int rows) => AddRows(a, b, rows);
+
+    /// <summary>
+    /// Host rows go up one block at a time through a host staging block of BlockRows × D: joining
+    /// the whole input first would hold a float64 copy of all of it (8 GB for 10^6 rows of
+    /// 512 + 512 columns) only to upload it in blocks anyway.
+    /// </summary>
+    private void AddRows<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, int rows) where T : unmanaged
     {
         CheckSpans(a.Length, b.Length, rows);
-        var joint = new double[(long)rows * _d];
-        for (int r = 0; r < rows; r++)
-        {
-            for (int c = 0; c < ColumnsA; c++) joint[(long)r * _d + c] = a[r * ColumnsA + c];
-            for (int c = 0; c < ColumnsB; c++) joint[(long)r * _d + ColumnsA + c] = b[r * ColumnsB + c];
-        }
-        AddJoint(joint, rows);
-    }
-
-    public void Add(ReadOnlySpan<double> a, ReadOnlySpan<double> b, int rows)
-    {
-        CheckSpans(a.Length, b.Length, rows);
-        var joint = new double[(long)rows * _d];
-        for (int r = 0; r < rows; r++)
-        {
-            a.Slice(r * ColumnsA, ColumnsA).CopyTo(joint.AsSpan((int)((long)r * _d), ColumnsA));
-            b.Slice(r * ColumnsB, ColumnsB).CopyTo(joint.AsSpan((int)((long)r * _d + ColumnsA), ColumnsB));
-        }
-        AddJoint(joint, rows);
-    }
-
-    private void AddJoint(double[] joint, int rows)
-    {
+        _joint ??= new double[(long)_blockRows * _d];
         for (int r = 0; r < rows;)
         {
             int take = Math.Min(rows - r, _blockRows - _pending);
-            _stage.Upload(joint.AsSpan((int)((long)r * _d), take * _d), _gpu.Stream, (long)_pending * _d);
+            var joint = _joint.AsSpan(0, take * _d);
+            for (int i = 0; i < take; i++)
+            {
+                Widen(a.Slice((r + i) * ColumnsA, ColumnsA), joint.Slice(i * _d, ColumnsA));
+                Widen(b.Slice((r + i) * ColumnsB, ColumnsB), joint.Slice(i * _d + ColumnsA, ColumnsB));
+            }
+            // From pageable memory the driver stages the copy before returning: the block is reusable.
+            _stage.Upload(joint, _gpu.Stream, (long)_pending * _d);
             _pending += take;
             r += take;
             if (_pending == _blockRows) FlushBlock();
         }
+    }
+
+    private static void Widen<T>(ReadOnlySpan<T> src, Span<double> dst) where T : unmanaged
+    {
+        if (typeof(T) == typeof(double))
+        {
+            MemoryMarshal.Cast<T, double>(src).CopyTo(dst);
+            return;
+        }
+        var f = MemoryMarshal.Cast<T, float>(src);
+        for (int c = 0; c < f.Length; c++) dst[c] = f[c];
     }
 
     /// <summary>center_join from (a, b) into x, raising the first non-finite value as the CPU does (row numbers from <paramref name="firstRow"/>).</summary>
@@ -204,8 +220,9 @@ public sealed class GpuJointMomentAccumulator : IJointMomentAccumulator
 
     public void Dispose()
     {
-        _stage.Dispose(); _x.Dispose(); _g.Dispose(); _s.Dispose();
-        _blockMean.Dispose(); _delta.Dispose(); _zeros.Dispose(); _bad.Dispose();
+        // Null-tolerant: also called by the constructor when an allocation fails part-way.
+        _stage?.Dispose(); _x?.Dispose(); _g?.Dispose(); _s?.Dispose();
+        _blockMean?.Dispose(); _delta?.Dispose(); _zeros?.Dispose(); _bad?.Dispose();
     }
 
     private void CheckSpans(int a, int b, int rows)

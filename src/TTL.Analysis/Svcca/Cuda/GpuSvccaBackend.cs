@@ -85,7 +85,15 @@ public sealed class GpuSvccaBackend(GpuDevice gpu) : ISvccaBackend
         gpu.Solver.Syevd(block.Ptr, c, c, w.Ptr);
         var kept = CcaSteps.Choose(w.ToArray(gpu.Stream), side, o, exact);
         var directions = gpu.Alloc<double>((long)c * kept.Count);
-        gpu.Launch(KernelCalls.GatherColumnsDesc(block.Ptr, c, kept.Count, directions.Ptr), (long)c * kept.Count);
+        try
+        {
+            gpu.Launch(KernelCalls.GatherColumnsDesc(block.Ptr, c, kept.Count, directions.Ptr), (long)c * kept.Count);
+        }
+        catch
+        {
+            directions.Dispose(); // the caller only disposes what it receives
+            throw;
+        }
         return (directions, kept);
     }
 }
