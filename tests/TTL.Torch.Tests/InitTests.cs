@@ -64,7 +64,8 @@ public class InitTests
         Assert.InRange(Stats(w).std / std, 0.97, 1.03);
         init.xavier_uniform_(w, gain: 0.5);
         var (maxAbs, s, _) = Stats(w);
-        Assert.InRange(maxAbs, 0.99 * Math.Sqrt(3) * std, Math.Sqrt(3) * std);
+        // The bound a = √3·std is computed in double and the samples are float32: allow its rounding.
+        Assert.InRange(maxAbs, 0.99 * Math.Sqrt(3) * std, Math.Sqrt(3) * std * (1 + 1e-6));
         Assert.InRange(s / std, 0.97, 1.03);
     }
 
