@@ -139,10 +139,20 @@ public sealed class DistributedContext : IDisposable
         if (_store is null) return;
         StartHeartbeat();
         _store.add($"ttl/stage/{tag}", 1);
+        AwaitCount($"ttl/stage/{tag}", tag);
+        // Rank 0 hosts the store: it leaves last, once every rank has seen the barrier complete,
+        // or a rank still polling would find the store gone.
+        _store.add($"ttl/stage/{tag}/seen", 1);
+        if (IsMain) AwaitCount($"ttl/stage/{tag}/seen", tag);
+    }
+
+    /// <summary>Polls the counter until every rank has added to it, failing when a peer's heartbeat stalls.</summary>
+    private void AwaitCount(string key, string tag)
+    {
         var lastBeat = new long[WorldSize];
         var lastChange = new DateTime[WorldSize];
         Array.Fill(lastChange, DateTime.UtcNow);
-        while (_store.add($"ttl/stage/{tag}", 0) < WorldSize)
+        while (_store!.add(key, 0) < WorldSize)
         {
             var now = DateTime.UtcNow;
             for (int r = 0; r < WorldSize; r++)
