@@ -166,18 +166,9 @@ public class DistributedTrainingTests
     public void TheLocalLauncherStopsEveryRankWhenOneDies()
     {
         using var dir = new TempDir();
-        string data = SyntheticData.Classification(dir.File("data"), 16);
-        string cfg = WriteConfig(dir, data, epochs: 50);
         string run = dir.File("run");
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var a in new[] { CliProcess.Dll, "train", "--config", cfg, "--out", run, "--nproc", "2" }) psi.ArgumentList.Add(a);
-        using var launcher = Process.Start(psi)!;
         var stderr = new StringBuilder();
-        launcher.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (stderr) stderr.AppendLine(e.Data); };
-        launcher.BeginErrorReadLine();
-        launcher.StandardOutput.ReadToEndAsync();
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
-        while (!Text(stderr).Contains("epoch 1/50") && DateTime.UtcNow < deadline) Thread.Sleep(100);
+        using var launcher = StartLauncherPastEpochOne(dir, run, stderr);
         var rank1 = RankPair.ProcessesRunning(run).Single(p => RankPair.RankOf(p) == 1);
         rank1.Kill();
         Assert.True(launcher.WaitForExit(TimeSpan.FromSeconds(60)), "the launcher did not return");
@@ -191,21 +182,12 @@ public class DistributedTrainingTests
     public void RanksDoNotOutliveALauncherKilledWithSigkill()
     {
         using var dir = new TempDir();
-        string data = SyntheticData.Classification(dir.File("data"), 16);
-        string cfg = WriteConfig(dir, data, epochs: 50);
         string run = dir.File("run");
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var a in new[] { CliProcess.Dll, "train", "--config", cfg, "--out", run, "--nproc", "2" }) psi.ArgumentList.Add(a);
-        using var launcher = Process.Start(psi)!;
         var stderr = new StringBuilder();
-        launcher.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (stderr) stderr.AppendLine(e.Data); };
-        launcher.BeginErrorReadLine();
-        launcher.StandardOutput.ReadToEndAsync();
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
-        while (!Text(stderr).Contains("epoch 1/50") && DateTime.UtcNow < deadline) Thread.Sleep(100);
+        using var launcher = StartLauncherPastEpochOne(dir, run, stderr);
         Assert.Equal(2, RankPair.ProcessesRunning(run).Count);
         launcher.Kill(); // SIGKILL: the launcher cannot stop its ranks itself
-        deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
         while (RankPair.ProcessesRunning(run).Count > 0 && DateTime.UtcNow < deadline) Thread.Sleep(200);
         Assert.Empty(RankPair.ProcessesRunning(run));
     }
@@ -256,6 +238,21 @@ public class DistributedTrainingTests
     }
 
     private static string Text(StringBuilder sb) { lock (sb) return sb.ToString(); }
+
+    /// <summary>`ttl train --nproc 2` on a 50-epoch run, returned once rank 0 has logged its first epoch.</summary>
+    private static Process StartLauncherPastEpochOne(TempDir dir, string run, StringBuilder stderr)
+    {
+        string cfg = WriteConfig(dir, SyntheticData.Classification(dir.File("data"), 16), epochs: 50);
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var a in new[] { CliProcess.Dll, "train", "--config", cfg, "--out", run, "--nproc", "2" }) psi.ArgumentList.Add(a);
+        var launcher = Process.Start(psi)!;
+        launcher.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (stderr) stderr.AppendLine(e.Data); };
+        launcher.BeginErrorReadLine();
+        launcher.StandardOutput.ReadToEndAsync();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
+        while (!Text(stderr).Contains("epoch 1/50") && DateTime.UtcNow < deadline) Thread.Sleep(100);
+        return launcher;
+    }
 
     /// <summary>Two ranks started by hand with torchrun's variables, stderr captured.</summary>
     private sealed class RankPair : IDisposable
