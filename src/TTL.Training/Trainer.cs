@@ -84,10 +84,8 @@ public sealed class Trainer
             _log.WriteLine($"resuming {_run.Directory} after epoch {startEpoch}");
         }
         _dist.BroadcastState(net);
-        var reducer = _dist.Group is { } group
-            ? new GradientReducer(group, experiment.Model.Groups.SelectMany(g => g.Parameters.Select(p => p.Parameter)).ToList(),
-                (long)(_cfg.Distributed.BucketMb * 1024 * 1024))
-            : null;
+        var trainable = experiment.Model.Groups.SelectMany(g => g.Parameters.Select(p => p.Parameter)).ToList();
+        var reducer = _dist.Group is { } group ? new GradientReducer(group, trainable, (long)(_cfg.Distributed.BucketMb * 1024 * 1024)) : null;
         if (_dist.WorldSize > 1)
             _log.WriteLine($"data-parallel over {_dist.WorldSize} ranks ({_dist.Launch.Source}): global batch {_cfg.Train.BatchSize}, " +
                 $"{reducer!.BucketCount} gradient bucket(s), batch norm {(_cfg.Distributed.SyncBn ? "synchronised" : "per rank, buffers from rank 0")}");
@@ -102,7 +100,7 @@ public sealed class Trainer
             var t0 = Stopwatch.GetTimestamp();
             var waitBefore = loader.WaitTime;
             double lr = schedule.LearningRate;
-            double loss = TrainEpoch(experiment, optimizer, loader, epoch, reducer);
+            double loss = TrainEpoch(experiment, optimizer, loader, epoch, trainable, reducer);
             double seconds = Stopwatch.GetElapsedTime(t0).TotalSeconds;
             trainSeconds += seconds;
             waitSeconds += (loader.WaitTime - waitBefore).TotalSeconds;
@@ -185,7 +183,8 @@ public sealed class Trainer
         return result;
     }
 
-    private double TrainEpoch(Experiment x, Optimizer optimizer, DataLoader<PreparedSample> loader, int epoch, GradientReducer? reducer)
+    private double TrainEpoch(Experiment x, Optimizer optimizer, DataLoader<PreparedSample> loader, int epoch,
+        IReadOnlyList<Tensor> trainable, GradientReducer? reducer)
     {
         // Libtorch's generator (dropout) and the data order restart from (seed, epoch).
         torch.manual_seed(Seeds.Mix(_cfg.Seed, epoch, 0x51ED + _dist.Rank));
@@ -193,7 +192,6 @@ public sealed class Trainer
         x.Model.SetTraining(true);
         var net = x.Model.Network;
         var clip = _cfg.Train.GradClip;
-        var trainable = x.Model.Groups.SelectMany(g => g.Parameters.Select(p => p.Parameter)).ToList();
         int casesPerEpoch = x.Split.Train.Count;
         var steps = Shares(order.Length, _cfg.Train.BatchSize);
         var positions = steps.SelectMany(st => Enumerable.Range(st.Start, st.Count)).ToArray();

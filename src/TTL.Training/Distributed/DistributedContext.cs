@@ -62,20 +62,13 @@ public sealed class DistributedContext : IDisposable
     }
 
     /// <summary>Element-wise sums over the ranks (float64).</summary>
-    public double[] Sum(double[] values)
-    {
-        if (_group is null || values.Length == 0) return values;
-        using var t = torch.tensor<double>(values);
-        _group.allreduce(t);
-        return t.data<double>();
-    }
+    public double[] Sum(double[] values) => Reduce(values, ReduceOp.SUM);
 
-    /// <summary>Element-wise maxima over the ranks (float64).</summary>
-    public double[] Max(double[] values)
+    private double[] Reduce(double[] values, ReduceOp op)
     {
         if (_group is null || values.Length == 0) return values;
         using var t = torch.tensor<double>(values);
-        _group.allreduce(t, ReduceOp.MAX);
+        _group.allreduce(t, op);
         return t.data<double>();
     }
 
@@ -95,7 +88,7 @@ public sealed class DistributedContext : IDisposable
                 using var sum = t.to(DType.Float64).sum();
                 f += sum.item<double>() * ++k;
             }
-        var m = Max([f, -f]);
+        var m = Reduce([f, -f], ReduceOp.MAX);
         return m[0] + m[1];
     }
 
@@ -119,9 +112,6 @@ public sealed class DistributedContext : IDisposable
             }
         }
     }
-
-    /// <summary>Waits until every rank arrives; fails fast when a peer exited, after the timeout when it hangs.</summary>
-    public void Barrier() => _group?.barrier();
 
     private Thread? _heartbeat;
     private volatile bool _stopping;

@@ -29,15 +29,13 @@ public static class DdpBench
         int code = LocalLauncher.Run(Ranks, ["bench", "ddp-rank", "--runs", ctx.Runs.ToString()], stdout, ctx.Log);
         if (code != 0) throw new InvalidOperationException($"bench ddp: our ranks failed (exit code {code})");
         var rank0 = JsonDocument.Parse(stdout.ToString().Trim().Split('\n')[^1]).RootElement;
-        double ours2 = Timing.Median(rank0.GetProperty("ms").EnumerateArray().Select(e => e.GetDouble()).ToList());
-        double oursSync = Timing.Median(rank0.GetProperty("sync_ms").EnumerateArray().Select(e => e.GetDouble()).ToList());
+        double ours2 = MedianOf(rank0, "ms"), oursSync = MedianOf(rank0, "sync_ms");
 
         ctx.Log.WriteLine("bench ddp: reference, 1 process …");
         var ref1 = ReferenceScript.Run("ddp_ref.py", ctx.Threads, trainRef, "1", GlobalBatch.ToString(), Size.ToString(), ctx.Runs.ToString());
         ctx.Log.WriteLine($"bench ddp: reference, DistributedDataParallel over {Ranks} ranks …");
         var ref2 = ReferenceScript.Run("ddp_ref.py", ctx.Threads, trainRef, Ranks.ToString(), GlobalBatch.ToString(), Size.ToString(), ctx.Runs.ToString());
-        double Med(JsonElement e) => Timing.Median(e.GetProperty("ms").EnumerateArray().Select(v => v.GetDouble()).ToList());
-        double theirs1 = Med(ref1), theirs2 = Med(ref2);
+        double theirs1 = MedianOf(ref1, "ms"), theirs2 = MedianOf(ref2, "ms");
         string refName = "python3-torch " + ref1.GetProperty("version").GetString();
         string shape = $"{GlobalBatch}x1x{Size}^3";
         return
@@ -55,6 +53,9 @@ public static class DdpBench
             }),
         ];
     }
+
+    private static double MedianOf(JsonElement result, string key) =>
+        Timing.Median(result.GetProperty(key).EnumerateArray().Select(v => v.GetDouble()).ToList());
 
     /// <summary>The hidden `ttl bench ddp-rank` that each of our ranks runs; rank 0 prints its step times.</summary>
     public static Command RankCommand()
