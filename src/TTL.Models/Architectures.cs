@@ -6,8 +6,8 @@ using TTL.Torch.Modules;
 
 namespace TTL.Models;
 
-/// <summary>Settings an architecture name leaves open; null means the architecture's own default.</summary>
-public sealed record ArchitectureOptions(long InChannels = 1, Shortcut? Shortcut = null, Size3? Conv1Stride = null);
+/// <summary>Settings an architecture name leaves open; null means the architecture's own default (<c>Width</c>: a ResNet's stem and layer1 planes, or the first level's channels of <c>unet</c>).</summary>
+public sealed record ArchitectureOptions(long InChannels = 1, Shortcut? Shortcut = null, Size3? Conv1Stride = null, long? Width = null);
 
 /// <summary>The architectures by their CLI names (<c>resnet50</c>, <c>resnet50-std</c>, <c>cbr-small</c>, …).</summary>
 public static class Architectures
@@ -31,14 +31,16 @@ public static class Architectures
         options ??= new ArchitectureOptions();
         if (ResNetConfigOf(name, options) is { } config) return new ResNet3d(config, keptBlocks, widthFactors);
         if (options.Shortcut is not null || options.Conv1Stride is not null)
-            throw new ArgumentException($"--shortcut and the conv1 stride apply to ResNets, not {name}");
+            throw new ArgumentException($"the shortcut and the conv1 stride apply to ResNets, not {name}");
+        if (options.Width is not null && name != "unet")
+            throw new ArgumentException($"the width applies to ResNets and unet, not {name}");
         if (widthFactors is not null && !AcceptsWidthFactors(name))
             throw new NotSupportedException($"{name} does not take per-block width factors, which transfusion:K needs; ResNets, densenet121 and the U-Nets do");
         return name switch
         {
             "densenet121" => new DenseNet3d(DenseNetConfig.DenseNet121(options.InChannels, widthFactors), keptBlocks),
             "unet-genesis" => new UNet3d(options.InChannels, widthFactors, keptBlocks ?? UNet3d.Levels),
-            "unet" => new UNet(new UNetConfig(options.InChannels, WidthFactors: widthFactors), keptBlocks),
+            "unet" => new UNet(new UNetConfig(options.InChannels, BaseChannels: options.Width ?? UNetConfig.DefaultBaseChannels, WidthFactors: widthFactors), keptBlocks),
             _ when CbrNet.Names.Contains(name) => new CbrNet(name, options.InChannels, keptBlocks),
             _ => throw Unknown(name),
         };
@@ -59,9 +61,9 @@ public static class Architectures
         bool std = name.EndsWith("-std", StringComparison.Ordinal);
         string digits = name["resnet".Length..(std ? name.Length - 4 : name.Length)];
         if (!int.TryParse(digits, out int depth) || !ResNetConfig.Depths.Contains(depth) || digits != depth.ToString()) throw Unknown(name);
-        if (std) return ResNetConfig.Standard(depth, o.Shortcut ?? Shortcut.B, o.InChannels, o.Conv1Stride);
-        var medical = ResNetConfig.MedicalNet(depth, o.Shortcut, o.InChannels);
-        return o.Conv1Stride is { } s ? medical with { Conv1Stride = s } : medical;
+        var config = std ? ResNetConfig.Standard(depth, o.Shortcut ?? Shortcut.B, o.InChannels, o.Conv1Stride) : ResNetConfig.MedicalNet(depth, o.Shortcut, o.InChannels);
+        if (!std && o.Conv1Stride is { } s) config = config with { Conv1Stride = s };
+        return o.Width is { } w ? ResNetConfig.Checked(config with { Width = w }) : config;
     }
 
     private static ArgumentException Unknown(string name) =>

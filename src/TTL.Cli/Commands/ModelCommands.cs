@@ -25,6 +25,7 @@ public static class ModelCommands
         var cut = new Option<string?>("--cut") { Description = "truncate after this cut point: its index (1 = after the stem), block name (layer2.0), stage (layer2) or full" };
         var input = new Option<string>("--input") { Description = "input size D,H,W", DefaultValueFactory = _ => "64,128,128" };
         var inChannels = new Option<long>("--in-channels") { Description = "input channels", DefaultValueFactory = _ => 1 };
+        var width = new Option<long?>("--width") { Description = "ResNet width: planes of the stem and layer1, doubled at each later stage (default 64)" };
         var classes = new Option<long?>("--classes") { Description = "add a classification head (global average pooling + linear) with this many classes" };
         var bench = new Option<bool>("--bench") { Description = "also time the model truncated at each coarse cut against the full model (eval, no_grad, medians)" };
         var runs = new Option<int>("--runs") { Description = "timed runs per model for --bench (after one warm-up)", DefaultValueFactory = _ => 3 };
@@ -32,12 +33,12 @@ public static class ModelCommands
         var json = CommonOptions.Json();
         var cmd = new Command("summary", "blocks, cut points, output shapes, parameters and MACs per block and cumulative")
         {
-            arch, shortcut, cut, input, inChannels, classes, bench, runs, threads, json,
+            arch, shortcut, cut, input, inChannels, width, classes, bench, runs, threads, json,
         };
         cmd.SetAction(pr =>
         {
             string name = pr.GetValue(arch)!;
-            var options = new ArchitectureOptions(pr.GetValue(inChannels), ParseShortcut(pr.GetValue(shortcut)));
+            var options = new ArchitectureOptions(pr.GetValue(inChannels), ParseShortcut(pr.GetValue(shortcut)), Width: pr.GetValue(width));
             if (options.InChannels < 1) throw new UsageException("--in-channels must be at least 1");
             long[] size = ParseSize(pr.GetValue(input)!);
             long? nClasses = pr.GetValue(classes);

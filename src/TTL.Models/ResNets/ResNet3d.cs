@@ -7,10 +7,10 @@ namespace TTL.Models.ResNets;
 /// A 3D ResNet as a <see cref="BlockNetwork"/>:
 /// <code>
 /// stem    conv1 7³ (stride conv1_stride, pad 3, no bias) – bn1 – ReLU – maxpool 3³ stride 2 pad 1
-/// layer1  blocks of 64 planes       (stride 1)
-/// layer2  blocks of 128 planes      (stride 2)
-/// layer3  blocks of 256 planes      (MedicalNet: stride 1, dilation 2;  standard: stride 2)
-/// layer4  blocks of 512 planes      (MedicalNet: stride 1, dilation 4;  standard: stride 2)
+/// layer1  blocks of w planes        (stride 1)                          w = the width, 64 by default
+/// layer2  blocks of 2w planes       (stride 2)
+/// layer3  blocks of 4w planes       (MedicalNet: stride 1, dilation 2;  standard: stride 2)
+/// layer4  blocks of 8w planes       (MedicalNet: stride 1, dilation 4;  standard: stride 2)
 /// </code>
 /// Module names are MedicalNet's without <c>module.</c> (<c>conv1.weight</c>, <c>layer2.0.downsample.0.weight</c>),
 /// which are also torchvision's. Cut points: after the stem, then after every residual block;
@@ -52,7 +52,7 @@ public sealed class ResNet3d : BlockNetwork
             var layer = new Sequential();
             for (int b = 0; b < counts[stage - 1] && position < KeptBlocks; b++, position++)
             {
-                long planes = Strategies.Widths.Scale(ResNetConfig.Planes[stage - 1], Factor(widthFactors, position));
+                long planes = Strategies.Widths.Scale(config.Planes(stage), Factor(widthFactors, position));
                 long stride = b == 0 ? config.StageStride(stage) : 1;
                 Module<Tensor, Tensor> block = config.UsesBottleneck
                     ? new Bottleneck3d(inplanes, planes, stride, config.StageDilation(stage), config.Shortcut)
@@ -100,7 +100,7 @@ public sealed class ResNet3d : BlockNetwork
         if (widthFactors is not null && widthFactors.Length != total)
             throw new ArgumentException($"{config.Name} has {total} cut points; {widthFactors.Length} width factors given");
         long c1d = config.Conv1Stride.D * 2, c1h = config.Conv1Stride.H * 2, c1w = config.Conv1Stride.W * 2;
-        var cuts = new List<CutPoint> { new(1, "stem", 0, false, Strategies.Widths.Scale(64, Factor(widthFactors, 0)), (c1d, c1h, c1w), ["conv1.", "bn1."]) };
+        var cuts = new List<CutPoint> { new(1, "stem", 0, false, Strategies.Widths.Scale(config.Width, Factor(widthFactors, 0)), (c1d, c1h, c1w), ["conv1.", "bn1."]) };
         long down = 1;
         var counts = config.BlocksPerStage;
         for (int stage = 1; stage <= 4; stage++)
@@ -109,7 +109,7 @@ public sealed class ResNet3d : BlockNetwork
             for (int b = 0; b < counts[stage - 1]; b++)
             {
                 string name = $"layer{stage}.{b}";
-                long planes = Strategies.Widths.Scale(ResNetConfig.Planes[stage - 1], Factor(widthFactors, cuts.Count));
+                long planes = Strategies.Widths.Scale(config.Planes(stage), Factor(widthFactors, cuts.Count));
                 cuts.Add(new(cuts.Count + 1, name, stage, b == counts[stage - 1] - 1, planes * config.Expansion,
                     (c1d * down, c1h * down, c1w * down), [name + "."]));
             }

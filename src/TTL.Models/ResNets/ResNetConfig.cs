@@ -20,9 +20,15 @@ public enum ResNetLayout
     Standard,
 }
 
-/// <summary>Everything that fixes a 3D ResNet's shape: depth, shortcut, layout, input channels, conv1 stride.</summary>
-public sealed record ResNetConfig(int Depth, Shortcut Shortcut, ResNetLayout Layout, long InChannels, Size3 Conv1Stride)
+/// <summary>
+/// Everything that fixes a 3D ResNet's shape: depth, shortcut, layout, input channels, conv1
+/// stride, and the width: planes of the stem and layer1 (64 in every published ResNet; each later
+/// stage doubles it), smaller for the narrow networks small 3D datasets train well.
+/// </summary>
+public sealed record ResNetConfig(int Depth, Shortcut Shortcut, ResNetLayout Layout, long InChannels, Size3 Conv1Stride, long Width = ResNetConfig.DefaultWidth)
 {
+    public const long DefaultWidth = 64;
+
     public static IReadOnlyList<int> Depths { get; } = [10, 18, 34, 50, 101, 152, 200];
 
     /// <summary>MedicalNet's network of this depth: shortcut A for 18 and 34 (as its released weights), B otherwise.</summary>
@@ -33,10 +39,11 @@ public sealed record ResNetConfig(int Depth, Shortcut Shortcut, ResNetLayout Lay
     public static ResNetConfig Standard(int depth, Shortcut shortcut = Shortcut.B, long inChannels = 1, Size3? conv1Stride = null) =>
         Checked(new(depth, shortcut, ResNetLayout.Standard, inChannels, conv1Stride ?? (1, 2, 2)));
 
-    private static ResNetConfig Checked(ResNetConfig c)
+    public static ResNetConfig Checked(ResNetConfig c)
     {
         if (!Depths.Contains(c.Depth)) throw new ArgumentException($"no ResNet of depth {c.Depth}; depths are {string.Join(", ", Depths)}");
         if (c.InChannels < 1) throw new ArgumentException("a ResNet needs at least one input channel");
+        if (c.Width is < 1 or > 4096) throw new ArgumentException($"a ResNet's width must be between 1 and 4096 planes, not {c.Width}");
         return c;
     }
 
@@ -57,7 +64,8 @@ public sealed record ResNetConfig(int Depth, Shortcut Shortcut, ResNetLayout Lay
     /// <summary>Output channels over input planes of a block: 4 for Bottleneck, 1 for BasicBlock.</summary>
     public long Expansion => UsesBottleneck ? Bottleneck3d.Expansion : BasicBlock3d.Expansion;
 
-    public static readonly long[] Planes = [64, 128, 256, 512];
+    /// <summary>Planes of the blocks of stage 1..4: the width, doubled at each stage.</summary>
+    public long Planes(int stage) => Width << (stage - 1);
 
     public long StageStride(int stage) => Layout == ResNetLayout.MedicalNet ? (stage == 2 ? 2 : 1) : (stage == 1 ? 1 : 2);
 

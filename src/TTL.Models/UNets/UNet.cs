@@ -16,9 +16,11 @@ public enum UNetNorm
 /// The settings of a <see cref="UNet"/>: number of levels, channels of level 1 (doubled per level),
 /// normalisation, residual units, and optionally a width factor per level (TransFusion).
 /// </summary>
-public sealed record UNetConfig(long InChannels = 1, int Levels = 4, long BaseChannels = 32, UNetNorm Norm = UNetNorm.Instance,
+public sealed record UNetConfig(long InChannels = 1, int Levels = 4, long BaseChannels = UNetConfig.DefaultBaseChannels, UNetNorm Norm = UNetNorm.Instance,
     bool Residual = false, double[]? WidthFactors = null)
 {
+    public const long DefaultBaseChannels = 32;
+
     public long Width(int level)
     {
         if (Levels < 1) throw new ArgumentOutOfRangeException(nameof(Levels), "a U-Net has at least one level");
