@@ -10,12 +10,29 @@ using F = TTL.Torch.torch.nn.functional;
 
 namespace TTL.Training;
 
-/// <summary>Metrics of one evaluation, by name (the JSON keys of `ttl eval --json`).</summary>
+/// <summary>
+/// Per-case results of an evaluation: one row per scored case, one value per column
+/// (classification: <c>label, p_0 … p_{K−1}</c>; segmentation: <c>dice_1 …, hd95_1 …</c> per foreground class).
+/// </summary>
+public sealed record CaseTable(IReadOnlyList<string> Columns, IReadOnlyList<(string Id, double[] Values)> Rows)
+{
+    /// <summary>CSV with a header <c>id,column…</c>; non-finite values are empty cells.</summary>
+    public string ToCsv()
+    {
+        var sb = new System.Text.StringBuilder("id," + string.Join(",", Columns) + "\n");
+        foreach (var (id, values) in Rows)
+            sb.Append(id).Append(',').AppendJoin(',', values.Select(v => double.IsFinite(v) ? v.ToString("R", System.Globalization.CultureInfo.InvariantCulture) : "")).Append('\n');
+        return sb.ToString();
+    }
+}
+
+/// <summary>Metrics of one evaluation, by name (the JSON keys of `ttl eval --json`), and the per-case table behind them.</summary>
 public sealed class EvaluationMetrics
 {
     public int N { get; init; }
     public Dictionary<string, double> Values { get; } = new();
     public Dictionary<string, double[]> PerClass { get; } = new();
+    public CaseTable? Cases { get; init; }
 
     public double Get(string name) => Values.TryGetValue(name, out var v) ? v
         : throw new InvalidDataException($"metric '{name}' is not one of {string.Join(", ", Values.Keys)}");
@@ -84,7 +101,9 @@ public static class Evaluation
         if (labelled.Count == 0) throw new InvalidDataException("no case with a class label to score");
         var probs = labelled.SelectMany(p => p.Probabilities).ToArray();
         var r = ClassificationMetrics.Compute(probs, labelled.Select(p => p.Label!.Value).ToArray(), classes);
-        var m = new EvaluationMetrics { N = r.N };
+        var table = new CaseTable(["label", .. Enumerable.Range(0, classes).Select(k => $"p_{k}")],
+            labelled.Select(p => (p.Id, (double[])[p.Label!.Value, .. p.Probabilities])).ToList());
+        var m = new EvaluationMetrics { N = r.N, Cases = table };
         m.Values["accuracy"] = r.Accuracy;
         m.Values["balanced_accuracy"] = r.BalancedAccuracy;
         m.Values["auroc"] = r.Auroc;
@@ -126,14 +145,17 @@ public static class Evaluation
         rows = dist.Sum(rows);
         var dice = new List<double[]>();
         var hd = new List<double[]>();
+        var table = new List<(string, double[])>();
         for (int i = 0; i < source.Count; i++)
         {
             if (rows[i * width] == 0) continue;
             dice.Add(rows.AsSpan(i * width + 1, per).ToArray());
             hd.Add(rows.AsSpan(i * width + 1 + per, per).ToArray());
+            table.Add((source.Cases[i].Id, rows.AsSpan(i * width + 1, 2 * per).ToArray()));
         }
         if (dice.Count == 0) throw new InvalidDataException("no case with a label map to score");
-        var m = new EvaluationMetrics { N = dice.Count };
+        var columns = Enumerable.Range(1, per).Select(c => $"dice_{c}").Concat(Enumerable.Range(1, per).Select(c => $"hd95_{c}")).ToList();
+        var m = new EvaluationMetrics { N = dice.Count, Cases = new CaseTable(columns, table) };
         var dicePerClass = NanMeanColumns(dice);
         var hdPerClass = NanMeanColumns(hd);
         m.PerClass["dice_per_class"] = dicePerClass;

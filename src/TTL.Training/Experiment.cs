@@ -4,6 +4,7 @@ using TTL.Models;
 using TTL.Models.ResNets;
 using TTL.Models.Strategies;
 using TTL.Torch;
+using TTL.Torch.Modules;
 using TTL.Training.Config;
 using TTL.Training.Data;
 
@@ -97,7 +98,9 @@ public sealed class Experiment : IDisposable
             "A" or "a" => Shortcut.A,
             "B" or "b" => Shortcut.B,
             _ => throw new InvalidDataException($"model.shortcut '{m.Shortcut}' is not A or B"),
-        });
+        },
+        Conv1Stride: m.Conv1Stride is [var d, var h, var w] ? new Size3(d, h, w) : null,
+        Width: m.Width);
 
     private static Tensor? Weights(ExperimentConfig cfg, Split split, int classes, TaskKind task)
     {

@@ -63,10 +63,14 @@ public sealed class Trainer
             throw new InvalidDataException($"train.batch_size {_cfg.Train.BatchSize} is the global batch and must give each of the {_dist.WorldSize} ranks at least one item");
         if (experiment.TrainItems < _dist.WorldSize)
             throw new InvalidDataException($"{Path.GetFileName(experiment.Dataset.Source)}: {experiment.TrainItems} training item(s) per epoch cannot feed {_dist.WorldSize} ranks");
+        var testCases = _cfg.Train.EvaluateTest ? LabelledTestCases(experiment) : null;
         PrepareDirectory(resume);
 
         var net = experiment.Model.Network;
         if (_cfg.Distributed.SyncBn && _dist.WorldSize > 1) torch.nn.SyncBatchNorm.convert_sync_batchnorm(net, _dist.Group);
+        // A two-phase run resumed after its switch continues with the second phase's parameters and optimizer.
+        if (resume && experiment.Model.SecondPhase is { } phase && ToolkitCheckpoint.Read(_run.Last).Meta.Epoch > phase.AfterEpochs)
+            experiment.Model.BeginSecondPhase();
         var optimizer = CreateOptimizer(experiment.Model);
         var schedule = new Schedule(_cfg.Schedule, optimizer, _cfg.Train.Epochs, _cfg.Optimizer.Lr);
         var history = new List<JsonObject>();
@@ -85,7 +89,7 @@ public sealed class Trainer
         }
         _dist.BroadcastState(net);
         var trainable = experiment.Model.Groups.SelectMany(g => g.Parameters.Select(p => p.Parameter)).ToList();
-        var reducer = _dist.Group is { } group ? new GradientReducer(group, trainable, (long)(_cfg.Distributed.BucketMb * 1024 * 1024)) : null;
+        var reducer = Reducer(trainable);
         if (_dist.WorldSize > 1)
             _log.WriteLine($"data-parallel over {_dist.WorldSize} ranks ({_dist.Launch.Source}): global batch {_cfg.Train.BatchSize}, " +
                 $"{reducer!.BucketCount} gradient bucket(s), batch norm {(_cfg.Distributed.SyncBn ? "synchronised" : "per rank, buffers from rank 0")}");
@@ -97,6 +101,18 @@ public sealed class Trainer
         int lastEpoch = stopAfterEpochs is int s ? Math.Min(_cfg.Train.Epochs, startEpoch + s) : _cfg.Train.Epochs;
         for (int epoch = startEpoch + 1; epoch <= lastEpoch; epoch++)
         {
+            if (experiment.Model.SecondPhase is { } second && epoch == second.AfterEpochs + 1 && !experiment.Model.InSecondPhase)
+            {
+                experiment.Model.BeginSecondPhase();
+                optimizer.Dispose();
+                optimizer = CreateOptimizer(experiment.Model);
+                var replayed = new Schedule(_cfg.Schedule, optimizer, _cfg.Train.Epochs, _cfg.Optimizer.Lr);
+                replayed.Restore(schedule.State);
+                schedule = replayed;
+                trainable = experiment.Model.Groups.SelectMany(g => g.Parameters.Select(p => p.Parameter)).ToList();
+                reducer = Reducer(trainable);
+                _log.WriteLine($"epoch {epoch}: second phase, {second.Thaw.Parameters.Count} parameter tensors thawed, SGD at {second.LrFactor:G3} x the learning rate");
+            }
             var t0 = Stopwatch.GetTimestamp();
             var waitBefore = loader.WaitTime;
             double lr = schedule.LearningRate;
@@ -150,6 +166,7 @@ public sealed class Trainer
             }
         }
 
+        var test = testCases is null ? null : TestBest(experiment, testCases);
         var result = new TrainResult(_run.Directory, epochsRun, bestEpoch, experiment.Metric, best, stoppedEarly,
             net.parameters().Sum(p => p.numel()), epochsRun == 0 ? 0 : trainSeconds / epochsRun,
             trainSeconds == 0 ? 0 : waitSeconds / trainSeconds);
@@ -178,6 +195,7 @@ public sealed class Trainer
             macs = cost.Macs,
             latency_ms = Math.Round(cost.LatencyMs, 3),
             world_size = _dist.WorldSize,
+            test = test?.ToJson(),
         });
         optimizer.Dispose();
         return result;
@@ -266,9 +284,40 @@ public sealed class Trainer
         return steps;
     }
 
+    private static List<TTL.Imaging.Datasets.DatasetCase> LabelledTestCases(Experiment x)
+    {
+        var cases = x.Dataset.Test.Where(c => c.ClassLabel is not null || c.LabelFile is not null).ToList();
+        if (cases.Count == 0)
+            throw new InvalidDataException($"{Path.GetFileName(x.Dataset.Source)}: train.evaluate_test is set but the dataset lists no labelled test case");
+        return cases;
+    }
+
+    /// <summary>The best checkpoint (the last weights when no validation ran) scored on the test cases; rank 0 writes test.json and test_cases.csv.</summary>
+    private EvaluationMetrics TestBest(Experiment x, IReadOnlyList<TTL.Imaging.Datasets.DatasetCase> cases)
+    {
+        if (File.Exists(_run.Best)) Checkpoints.Restore(_run.Best, x.Model.Network, null);
+        var metrics = Evaluation.Evaluate(x, cases, _cfg.Train.Overlap, _dist);
+        if (_dist.IsMain)
+        {
+            RunFiles.WriteText(_run.TestCases, metrics.Cases!.ToCsv());
+            RunFiles.WriteText(_run.Test, metrics.ToJson().ToJsonString(RunFiles.Json) + "\n");
+        }
+        _log.WriteLine($"test ({metrics.N} cases, best checkpoint): " + string.Join("  ", metrics.Values.Select(kv => $"{kv.Key} {kv.Value:F4}")));
+        return metrics;
+    }
+
+    private GradientReducer? Reducer(IReadOnlyList<Tensor> trainable) =>
+        _dist.Group is { } group ? new GradientReducer(group, trainable, (long)(_cfg.Distributed.BucketMb * 1024 * 1024)) : null;
+
     private Optimizer CreateOptimizer(TransferModel model)
     {
         var o = _cfg.Optimizer;
+        if (model.InSecondPhase)
+        {
+            // The recipe's second phase: plain SGD (the config's momentum) at a fraction of the learning rate.
+            double lr = o.Lr * model.SecondPhase!.LrFactor;
+            return torch.optim.SGD(model.ParamGroups(lr), lr, momentum: o.Momentum, nesterov: o.Nesterov && o.Momentum > 0, weight_decay: o.WeightDecay);
+        }
         var groups = model.ParamGroups(o.Lr);
         if (groups.Count == 0) throw new InvalidDataException($"strategy {_cfg.Model.Strategy} leaves no trainable parameter");
         return o.Kind switch

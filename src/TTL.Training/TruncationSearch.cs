@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using TTL.Models;
+using TTL.Models.Strategies;
 using TTL.Training.Config;
 using TTL.Training.Runs;
 
@@ -20,7 +21,8 @@ public sealed record SearchRow(int Cut, string Name, string Stage, double Mean, 
 public sealed record SearchResult(string Metric, IReadOnlyList<SearchRow> Rows, SearchRow Chosen, string Reason);
 
 /// <summary>
-/// The two-stage hierarchical truncation search. The coarse stage trains <c>truncate:K</c> at
+/// The two-stage hierarchical truncation search. The coarse stage trains <c>truncate:K</c> (or the
+/// configured cut-taking strategy, such as <c>twophase:K</c>, with K varied) at
 /// every stage boundary (a ResNet: the end of layer1..layer4); the fine stage trains every other
 /// block of the best boundary's stage (the boundary before it is already a coarse trial). That is
 /// 4 + (blocks in the winning stage − 1) trainings per seed instead of one per cut point. Each trial
@@ -59,8 +61,11 @@ public sealed class TruncationSearch
     }
 
     private List<SearchTrial> Trials(string stage, IEnumerable<CutPoint> cuts) =>
-        cuts.SelectMany(c => Enumerable.Range(0, _seeds).Select(s =>
-            new SearchTrial(stage, c, s, Path.Combine(_dir, $"cut{c.Index:D2}-{c.Name}-seed{s}")))).ToList();
+        cuts.SelectMany(c => Enumerable.Range(0, _seeds).Select(s => new SearchTrial(stage, c, s, TrialDirectory(_dir, c, s)))).ToList();
+
+    /// <summary>The run folder of the trial at <paramref name="cut"/> with seed index <paramref name="seedIndex"/> in a search folder.</summary>
+    public static string TrialDirectory(string searchDirectory, CutPoint cut, int seedIndex) =>
+        Path.Combine(Path.GetFullPath(searchDirectory), $"cut{cut.Index:D2}-{cut.Name}-seed{seedIndex}");
 
     /// <summary>Trains the unfinished trials of this shard (i of n); returns how many ran.</summary>
     public int Run(IReadOnlyList<SearchTrial> trials, int shardIndex, int shardCount, TextWriter log)
@@ -73,11 +78,22 @@ public sealed class TruncationSearch
             log.WriteLine($"{t.Stage} {t.Cut}: seed {t.SeedIndex} → {t.Directory}");
             // An interrupted trial leaves last.ckpt without summary.json: resume it.
             bool resume = File.Exists(Path.Combine(t.Directory, "last.ckpt"));
-            var cfg = _cfg with { Model = _cfg.Model with { Strategy = $"truncate:{t.Cut.Index}" }, Seed = _cfg.Seed + t.SeedIndex };
+            var cfg = _cfg with { Model = _cfg.Model with { Strategy = TrialStrategy(t.Cut.Index) }, Seed = _cfg.Seed + t.SeedIndex };
             new Trainer(cfg, t.Directory, log).Run(resume);
             ran++;
         }
         return ran;
+    }
+
+    /// <summary>
+    /// The strategy a trial at <paramref name="cut"/> trains: the configured strategy with its cut
+    /// replaced when it takes one (<c>twophase:K,head_epochs=3</c> searches the two-phase recipe's K,
+    /// its options kept), else <c>truncate:K</c>.
+    /// </summary>
+    public string TrialStrategy(int cut)
+    {
+        var configured = Strategy.Parse(_cfg.Model.Strategy);
+        return (configured.TakesCut ? configured.WithCut(cut.ToString(CultureInfo.InvariantCulture)) : new Strategy(StrategyKind.Truncate, cut.ToString(CultureInfo.InvariantCulture))).ToString();
     }
 
     /// <summary>Reads every finished trial and writes search.json and search.md.</summary>

@@ -16,9 +16,10 @@ public static class EvalCommand
         var data = new Option<string?>("--data") { Description = "dataset to evaluate on (default: the run's)" };
         var split = new Option<string>("--split") { Description = "val (the run's validation cases), train, test, or all", DefaultValueFactory = _ => "val" };
         var checkpoint = new Option<string>("--checkpoint") { Description = "best or last", DefaultValueFactory = _ => "best" };
+        var perCase = new Option<string?>("--per-case") { Description = "also write per-case results to this CSV: id,label,p_0.. (classification) or id,dice_1..,hd95_1.. (segmentation)" };
         var threads = CommonOptions.Threads();
         var json = CommonOptions.Json();
-        var cmd = new Command("eval", "evaluate a trained run on a dataset split") { run, data, split, checkpoint, threads, json };
+        var cmd = new Command("eval", "evaluate a trained run on a dataset split") { run, data, split, checkpoint, perCase, threads, json };
         cmd.SetAction(pr =>
         {
             var files = new RunFiles(pr.GetValue(run)!);
@@ -44,6 +45,7 @@ public static class EvalCommand
             };
             if (cases.Count == 0) throw new InvalidDataException($"{Path.GetFileName(experiment.Dataset.Source)}: the {pr.GetValue(split)} split is empty");
             var metrics = Evaluation.Evaluate(experiment, cases, cfg.Train.Overlap);
+            if (pr.GetValue(perCase) is string csv) RunFiles.WriteText(Path.GetFullPath(csv), metrics.Cases!.ToCsv());
             if (pr.GetValue(json)) Console.WriteLine(metrics.ToJson().ToJsonString(CommonOptions.JsonOptions));
             else
             {

@@ -9,7 +9,7 @@ public static class SearchCommand
 {
     public static Command Create()
     {
-        var config = new Option<string>("--config") { Description = "experiment YAML; model.strategy is replaced by truncate:K per trial", Required = true };
+        var config = new Option<string>("--config") { Description = "experiment YAML; each trial trains model.strategy with its cut set to the trial's K when it takes one (truncate:K, twophase:K, lwft:K, transfusion:K), else truncate:K", Required = true };
         var set = new Option<string[]>("--set") { Description = "override a config value: key.path=value (repeatable)" };
         var output = new Option<string>("--out") { Description = "search directory: one run directory per trial, search.json, search.md", Required = true };
         var stages = new Option<string>("--stages") { Description = "stages to run: coarse, fine or coarse,fine", DefaultValueFactory = _ => "coarse,fine" };

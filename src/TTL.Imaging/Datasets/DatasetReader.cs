@@ -55,35 +55,41 @@ public static class DatasetReader
             {
                 if (e is not JsonObject o || o["image"] is not JsonValue img)
                     throw new InvalidDataException($"{Name(path)}: a training entry has no \"image\"");
-                string image = Resolve(dir, img.GetValue<string>());
-                string? labelFile = null;
-                int? cls = null;
-                switch (o["label"])
-                {
-                    case null: break;
-                    case JsonValue v when v.TryGetValue<string>(out var s): labelFile = Resolve(dir, s); anyFileLabel = true; break;
-                    case JsonValue v when v.TryGetValue<int>(out var k): cls = k; anyClassLabel = true; break;
-                    default: throw new InvalidDataException($"{Name(path)}: training entry {img} has a label that is neither a file nor an integer");
-                }
                 string? split = o["split"] is JsonValue sp ? sp.GetValue<string>() : null;
-                training.Add(new DatasetCase(CaseId(image), [image], labelFile, cls, split));
+                training.Add(MsdCase(path, dir, "training", img, o["label"], split, ref anyFileLabel, ref anyClassLabel));
             }
-        if (anyFileLabel && anyClassLabel) throw new InvalidDataException($"{Name(path)}: training labels mix files and class indices");
+        // Test entries are image paths (MSD) or objects; an object may carry a label (a labelled held-out set).
         var test = new List<DatasetCase>();
         if (root["test"] is JsonArray ts)
             foreach (var e in ts)
             {
-                string? img = e is JsonValue v ? v.GetValue<string>() : (e as JsonObject)?["image"]?.GetValue<string>();
+                var img = e as JsonValue ?? (e as JsonObject)?["image"] as JsonValue;
                 if (img is null) throw new InvalidDataException($"{Name(path)}: a test entry has no image path");
-                string image = Resolve(dir, img);
-                test.Add(new DatasetCase(CaseId(image), [image], Split: "test"));
+                test.Add(MsdCase(path, dir, "test", img, (e as JsonObject)?["label"], "test", ref anyFileLabel, ref anyClassLabel));
             }
+        if (anyFileLabel && anyClassLabel) throw new InvalidDataException($"{Name(path)}: labels mix files and class indices");
         var labels = LabelMap(path, root["labels"], namesAreKeys: false);
         var channels = root["modality"] is JsonObject m ? m.OrderBy(kv => ParseIndex(path, kv.Key)).Select(kv => kv.Value?.ToString() ?? "").ToList() : new List<string>();
         var task = anyFileLabel ? DatasetTask.Segmentation : anyClassLabel ? DatasetTask.Classification : DatasetTask.ImagesOnly;
         if (task == DatasetTask.Classification && labels.Count == 0)
             labels = training.Select(c => c.ClassLabel!.Value).Distinct().Order().ToDictionary(k => k, k => k.ToString(CultureInfo.InvariantCulture));
         return Finish(new Dataset(Path.GetFullPath(path), "msd", task, training, test, labels, channels));
+    }
+
+    private static DatasetCase MsdCase(string path, string dir, string section, JsonValue img, JsonNode? label, string? split,
+        ref bool anyFileLabel, ref bool anyClassLabel)
+    {
+        string image = Resolve(dir, img.GetValue<string>());
+        string? labelFile = null;
+        int? cls = null;
+        switch (label)
+        {
+            case null: break;
+            case JsonValue v when v.TryGetValue<string>(out var s): labelFile = Resolve(dir, s); anyFileLabel = true; break;
+            case JsonValue v when v.TryGetValue<int>(out var k): cls = k; anyClassLabel = true; break;
+            default: throw new InvalidDataException($"{Name(path)}: {section} entry {img} has a label that is neither a file nor an integer");
+        }
+        return new DatasetCase(CaseId(image), [image], labelFile, cls, split);
     }
 
     private static Dataset FromNnUnet(string path, JsonObject root)

@@ -88,7 +88,7 @@ public sealed class StrategyBuilder
             ImportReport? import = null;
             switch (strategy.Kind)
             {
-                case StrategyKind.Full or StrategyKind.Linear or StrategyKind.Lwft or StrategyKind.Truncate:
+                case StrategyKind.Full or StrategyKind.Linear or StrategyKind.Lwft or StrategyKind.Truncate or StrategyKind.TwoPhase:
                     import = PretrainedWeights.LoadInto(network, pretrained!);
                     break;
                 case StrategyKind.Transfusion:
@@ -194,28 +194,35 @@ public sealed class StrategyBuilder
         var lower = new List<(string, Tensor)>();
         var head = new List<(string, Tensor)>();
         var frozen = new List<string>();
+        var later = new List<(string, Tensor)>();
         foreach (var (name, p) in network.named_parameters())
         {
             if (name.StartsWith("head.", StringComparison.Ordinal)) { head.Add((name, p)); continue; }
-            bool belowCut = strategy.Kind switch
+            bool belowCut = network.OwnerOf(name) is { } owner && owner.Index <= cut.Index;
+            bool frozenNow = strategy.Kind switch
             {
-                StrategyKind.Linear => true,
-                StrategyKind.Lwft => network.OwnerOf(name) is { } owner && owner.Index <= cut.Index,
+                StrategyKind.Linear or StrategyKind.TwoPhase => true,
+                StrategyKind.Lwft => belowCut,
                 _ => false,
             };
-            if (!belowCut) body.Add((name, p));
+            if (!frozenNow) body.Add((name, p));
             else if (strategy.BodyLrMultiplier is not null) lower.Add((name, p));
             else
             {
                 p.requires_grad = false;
                 frozen.Add(name);
+                // Two-phase: the blocks above K thaw when the head's epochs are over.
+                if (strategy.Kind == StrategyKind.TwoPhase && !belowCut) later.Add((name, p));
             }
         }
         var groups = new List<ParameterGroup>();
         if (lower.Count > 0) groups.Add(new ParameterGroup("body.lower", lower, strategy.BodyLrMultiplier!.Value));
         groups.Add(new ParameterGroup("body", body, 1));
         groups.Add(new ParameterGroup("head", head, 1));
-        var model = new TransferModel(strategy, network, groups, frozen, import);
+        var secondPhase = strategy.Kind == StrategyKind.TwoPhase
+            ? new SecondPhase(strategy.HeadEpochs, strategy.LrFactor, new ParameterGroup("body", later, 1))
+            : null;
+        var model = new TransferModel(strategy, network, groups, frozen, import, secondPhase);
         model.SetTraining(true);
         return model;
     }

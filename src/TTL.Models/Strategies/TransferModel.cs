@@ -9,6 +9,13 @@ namespace TTL.Models.Strategies;
 public sealed record ParameterGroup(string Name, IReadOnlyList<(string Name, Tensor Parameter)> Parameters, double LrMultiplier);
 
 /// <summary>
+/// A strategy's second phase (two-phase fine-tuning): after <see cref="AfterEpochs"/> epochs the
+/// parameters of <see cref="Thaw"/> start training, and the optimizer becomes SGD at
+/// <see cref="LrFactor"/> × the schedule's learning rate.
+/// </summary>
+public sealed record SecondPhase(int AfterEpochs, double LrFactor, ParameterGroup Thaw);
+
+/// <summary>
 /// What a strategy produces: the network (body + new head), its trainable parameter groups, the
 /// names of the frozen parameters (requires_grad off, in no group), and how the pretrained
 /// weights were used. Disposing it disposes the network.
@@ -16,22 +23,45 @@ public sealed record ParameterGroup(string Name, IReadOnlyList<(string Name, Ten
 public sealed class TransferModel : IDisposable
 {
     public TransferModel(Strategy strategy, BlockNetwork network, IReadOnlyList<ParameterGroup> groups, IReadOnlyList<string> frozen,
-        ImportReport? import)
+        ImportReport? import, SecondPhase? secondPhase = null)
     {
         Strategy = strategy;
         Network = network;
         Groups = groups;
         Frozen = frozen;
         Import = import;
+        SecondPhase = secondPhase;
+    }
+
+    /// <summary>The phase that follows the first (two-phase fine-tuning), or null.</summary>
+    public SecondPhase? SecondPhase { get; }
+
+    /// <summary>Whether <see cref="BeginSecondPhase"/> has run.</summary>
+    public bool InSecondPhase { get; private set; }
+
+    /// <summary>
+    /// Thaws the second phase's parameters: they train from now on (in the body group, their
+    /// normalisation layers back in training mode), and only the parameters still frozen stay in
+    /// <see cref="Frozen"/>.
+    /// </summary>
+    public void BeginSecondPhase()
+    {
+        if (SecondPhase is null) throw new InvalidOperationException($"strategy {Strategy} has a single phase");
+        if (InSecondPhase) return;
+        foreach (var (_, p) in SecondPhase.Thaw.Parameters) p.requires_grad = true;
+        var thawed = SecondPhase.Thaw.Parameters.Select(p => p.Name).ToHashSet();
+        Frozen = Frozen.Where(n => !thawed.Contains(n)).ToList();
+        Groups = Groups.Select(g => g.Name == SecondPhase.Thaw.Name ? g with { Parameters = [.. g.Parameters, .. SecondPhase.Thaw.Parameters] } : g).ToList();
+        InSecondPhase = true;
     }
 
     public Strategy Strategy { get; }
 
     public BlockNetwork Network { get; }
 
-    public IReadOnlyList<ParameterGroup> Groups { get; }
+    public IReadOnlyList<ParameterGroup> Groups { get; private set; }
 
-    public IReadOnlyList<string> Frozen { get; }
+    public IReadOnlyList<string> Frozen { get; private set; }
 
     /// <summary>How the pretrained file was loaded (null for scratch and meanvar, which copy no tensor).</summary>
     public ImportReport? Import { get; }

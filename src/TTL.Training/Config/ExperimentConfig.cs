@@ -44,6 +44,10 @@ public sealed record ModelConfig
     public int? Classes { get; init; }
     public double Dropout { get; init; }
     public int InChannels { get; init; } = 1;
+    /// <summary>Network width (null: the architecture's own): a ResNet's stem and layer1 planes, doubled at each later stage (64 in the published networks); unet's level-1 channels (32).</summary>
+    public int? Width { get; init; }
+    /// <summary>ResNet conv1 stride (D, H, W) (null: the layout's own, 2 for MedicalNet, (1, 2, 2) for resnetN-std).</summary>
+    public int[]? Conv1Stride { get; init; }
 }
 
 public sealed record LossConfig
@@ -95,6 +99,11 @@ public sealed record TrainConfig
     public double? GradClip { get; init; }
     /// <summary>Sliding-window overlap for segmentation validation.</summary>
     public double Overlap { get; init; } = 0.5;
+    /// <summary>
+    /// After training, score the best checkpoint once on the dataset's labelled test cases (never
+    /// used for model selection): test.json and test_cases.csv in the run directory.
+    /// </summary>
+    public bool EvaluateTest { get; init; }
 }
 
 /// <summary>
@@ -181,6 +190,8 @@ public sealed record ExperimentConfig
         if (Train.BatchSize < 1) throw new InvalidDataException($"{name}: train.batch_size must be at least 1");
         if (Train.ValEvery < 1) throw new InvalidDataException($"{name}: train.val_every must be at least 1");
         if (Train.Workers < 0 || Train.Prefetch < 1) throw new InvalidDataException($"{name}: train.workers must be ≥ 0 and train.prefetch ≥ 1");
+        if (Model.Conv1Stride is { } cs && (cs.Length != 3 || cs.Any(v => v < 1))) throw new InvalidDataException($"{name}: model.conv1_stride needs three positive strides");
+        if (Model.Width is < 1) throw new InvalidDataException($"{name}: model.width must be at least 1");
         if (Train.PatchSize is { Length: not 3 }) throw new InvalidDataException($"{name}: train.patch_size needs three sizes");
         if (Optimizer.Lr <= 0) throw new InvalidDataException($"{name}: optimizer.lr must be positive");
         if (Optimizer.Kind is not ("sgd" or "adam" or "adamw")) throw new InvalidDataException($"{name}: optimizer.kind '{Optimizer.Kind}' is not sgd, adam or adamw");

@@ -20,6 +20,10 @@ public sealed class RunFiles(string directory)
     public string Last => Path.Combine(Directory, "last.ckpt");
     public string Summary => Path.Combine(Directory, "summary.json");
     public string Curve => Path.Combine(Directory, "learning_curve.svg");
+    /// <summary>The best checkpoint's metrics on the dataset's labelled test cases (train.evaluate_test).</summary>
+    public string Test => Path.Combine(Directory, "test.json");
+    /// <summary>The per-case table behind <see cref="Test"/>.</summary>
+    public string TestCases => Path.Combine(Directory, "test_cases.csv");
 
     public static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 

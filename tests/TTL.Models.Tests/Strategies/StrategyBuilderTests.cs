@@ -125,6 +125,46 @@ public sealed class StrategyBuilderTests
     }
 
     [Fact]
+    public void Twophase_trains_only_the_head_first_then_thaws_exactly_the_blocks_above_K()
+    {
+        var w = Pretrained(Arch, 7);
+        using var m = new StrategyBuilder(Arch, TaskKind.Segmentation, 2).Build(Strategy.Parse("twophase:level2,head_epochs=4,lr_factor=0.2"), w);
+        Assert.Equal((4, 0.2), (m.SecondPhase!.AfterEpochs, m.SecondPhase.LrFactor));
+        // Phase 1: the whole pretrained body is frozen (the pretrained tensors themselves), only the head trains.
+        var before = Snapshot(m);
+        Step(m);
+        foreach (var (name, p) in m.Network.named_parameters())
+        {
+            bool head = name.StartsWith("head.");
+            Assert.Equal(head, p.requires_grad);
+            Assert.Equal(!head, m.Frozen.Contains(name));
+            Assert.Equal(head, !Same(p, before[name]));
+            if (!head) Assert.True(Same(p, w[name]), $"{name} is not the pretrained tensor");
+        }
+        Free(before);
+
+        // Phase 2: blocks above level 2 (and the head) train, levels 1-2 stay frozen.
+        m.BeginSecondPhase();
+        Assert.True(m.InSecondPhase);
+        before = Snapshot(m);
+        Step(m);
+        int moved = 0;
+        foreach (var (name, p) in m.Network.named_parameters())
+        {
+            bool trains = name.StartsWith("head.") || m.Network.OwnerOf(name)!.Index > 2;
+            Assert.Equal(trains, p.requires_grad);
+            Assert.Equal(!trains, m.Frozen.Contains(name));
+            if (!trains) Assert.True(Same(p, before[name]), $"frozen {name} changed");
+            else if (!Same(p, before[name])) moved++;
+        }
+        Assert.True(moved > 10, $"only {moved} thawed tensors moved");
+        var trainable = m.Groups.SelectMany(g => g.Parameters).Select(p => p.Name).ToHashSet();
+        Assert.Equal(m.Network.named_parameters().Where(p => p.parameter.requires_grad).Select(p => p.name).ToHashSet(), trainable);
+        Free(before);
+        Free(w);
+    }
+
+    [Fact]
     public void Truncate_keeps_exactly_the_parameters_of_the_kept_blocks_plus_the_head()
     {
         var w = Pretrained("densenet121", 3);
