@@ -139,7 +139,7 @@ public static class LocalLauncher
     }
 
     /// <summary>How to start this program again: the apphost itself, or `dotnet ttl.dll`.</summary>
-    private static (string Exe, string[] Prefix) SelfCommand()
+    public static (string Exe, string[] Prefix) SelfCommand()
     {
         string exe = Environment.ProcessPath ?? "dotnet";
         bool viaDotnet = Path.GetFileNameWithoutExtension(exe).Equals("dotnet", StringComparison.OrdinalIgnoreCase);
