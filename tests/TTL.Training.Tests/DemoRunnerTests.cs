@@ -169,3 +169,30 @@ public sealed class DemoRunnerTests(TinyDemo demo) : IClassFixture<TinyDemo>
         File.Copy(png, Path.Combine(AppContext.BaseDirectory, "demo-report-screenshot.png"), overwrite: true);
     }
 }
+
+/// <summary>The segmentation demo's path on a tiny setting: U-Net pretraining, scratch / full / truncation per level, Dice and HD95 statistics.</summary>
+[Collection("training")]
+public sealed class SegmentationDemoTests
+{
+    [Fact]
+    public void Runs_every_level_and_reports_dice_and_hd95_with_their_statistics()
+    {
+        using var dir = new TempDir();
+        var settings = DemoSettings.Tiny(DemoTaskKind.Segmentation);
+        var r = DemoRunner.Run(dir.File("demo"), settings, seed: 5, new DemoExecution(TinyDemo.TtlProcess, 2, 1), TextWriter.Null);
+        Assert.Equal(["dice", "hd95"], r.MetricNames);
+        Assert.Equal(["scratch", "full", "truncate:1 (level1)", "truncate:2 (level2)", "truncate:3 (level3)", "truncate:4 (level4, all blocks)", DemoResults.SearchedLabel],
+            r.Rows.Select(x => x.Label));
+        foreach (var row in r.Rows)
+        {
+            Assert.InRange(row.Metrics["dice"].Mean, 0, 1);
+            Assert.True(row.Metrics["dice"].Lo <= row.Metrics["dice"].Hi);
+            Assert.Equal(settings.TestCases, row.Runs[0].CaseIds.Length);
+            Assert.True(row.Runs[0].CaseColumns.ContainsKey("hd95_1"));
+        }
+        Assert.True(r.Row("truncate:1 (level1)").Parameters < r.Row("full").Parameters);
+        var layout = new DemoLayout(dir.File("demo"), settings);
+        Assert.Contains("Dice mean ± sd [95% CI]", File.ReadAllText(layout.ReportMarkdown));
+        Assert.True(File.Exists(layout.ReportHtml));
+    }
+}

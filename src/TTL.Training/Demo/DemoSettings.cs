@@ -129,7 +129,7 @@ public sealed record DemoSettings
         }
         : SegmentationDemo with
         {
-            Name = "tiny-segmentation", Seeds = 2, SourceCases = 8, PretrainEpochs = 1, TrainCases = 4, ValCases = 4, TestCases = 6, Epochs = 1,
+            Name = "tiny-segmentation", Seeds = 2, SourceCases = 12, PretrainEpochs = 1, TrainCases = 4, ValCases = 4, TestCases = 6, Epochs = 1,
             SvccaCases = 4, BootstrapReplicates = 200,
         };
 
