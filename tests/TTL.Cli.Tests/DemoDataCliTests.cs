@@ -96,7 +96,7 @@ public sealed class DemoCliTests
     public void Learnability_trains_both_tasks_from_scratch_and_reports_their_test_scores()
     {
         using var tmp = new TempDir();
-        var r = CliProcess.Run("demo", "--learnability", "--cases", "20", "--test", "6", "--out", tmp.File("l"), "--json", "--seed", "4");
+        var r = CliProcess.Run("demo", "--learnability", "--cases", "20", "--test", "6", "--epochs", "1", "--out", tmp.File("l"), "--json", "--seed", "4");
         Assert.True(r.ExitCode == 0, r.Stderr);
         using var doc = JsonDocument.Parse(r.Stdout);
         Assert.Equal(["source", "target"], doc.RootElement.EnumerateArray().Select(e => e.GetProperty("task").GetString()));

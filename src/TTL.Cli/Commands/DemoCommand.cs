@@ -16,13 +16,14 @@ public static class DemoCommand
         var learnability = new Option<bool>("--learnability") { Description = "instead of the demo: train the demo's network from scratch on many cases of each task (--cases, 90 % training) and score it on --test held-out cases" };
         var cases = new Option<int>("--cases") { Description = "cases per task for --learnability", DefaultValueFactory = _ => 2000 };
         var testCases = new Option<int>("--test") { Description = "held-out cases per task for --learnability", DefaultValueFactory = _ => 400 };
+        var epochs = new Option<int>("--epochs") { Description = "training epochs for --learnability", DefaultValueFactory = _ => 10 };
         var jobs = new Option<int?>("--jobs") { Description = "trainings run at the same time, each in its own process (default: one per core)" };
         var threads = CommonOptions.Threads();
         var seed = CommonOptions.Seed();
         var json = CommonOptions.Json();
         var quiet = CommonOptions.Quiet();
         var cmd = new Command("demo", "the end-to-end experiment: synthetic data, pretraining on the source task, every transfer strategy on a small target task over several seeds, statistics, report")
-            { output, quick, task, learnability, cases, testCases, jobs, threads, seed, json, quiet };
+            { output, quick, task, learnability, cases, testCases, epochs, jobs, threads, seed, json, quiet };
         cmd.SetAction(pr =>
         {
             int t = pr.GetValue(threads);
@@ -40,8 +41,9 @@ public static class DemoCommand
             var exec = new DemoExecution(SelfStart, workers, Math.Max(1, t / workers));
             if (pr.GetValue(learnability))
             {
-                if (pr.GetValue(cases) < 20 || pr.GetValue(testCases) < 2) throw new UsageException("--learnability needs --cases of at least 20 and --test of at least 2");
-                var rows = DemoRunner.Learnability(pr.GetValue(output)!, settings, pr.GetValue(cases), pr.GetValue(testCases), pr.GetValue(seed), exec, log);
+                if (pr.GetValue(cases) < 20 || pr.GetValue(testCases) < 2 || pr.GetValue(epochs) < 1)
+                    throw new UsageException("--learnability needs --cases of at least 20, --test of at least 2 and --epochs of at least 1");
+                var rows = DemoRunner.Learnability(pr.GetValue(output)!, settings, pr.GetValue(cases), pr.GetValue(testCases), pr.GetValue(epochs), pr.GetValue(seed), exec, log);
                 if (pr.GetValue(json))
                     CommonOptions.PrintJson(rows.Select(r => new { task = r.Task, train_cases = r.TrainCases, test_cases = r.TestCases, epochs = r.Epochs, test = r.Test, run = r.Run }));
                 else

@@ -65,14 +65,14 @@ public static class DemoRunner
     /// <summary>
     /// The check behind the demo's premise that only the small-data regime makes the target hard:
     /// the demo's network trained from scratch on <paramref name="cases"/> cases (90 % training,
-    /// 10 % validation) of the source task and of the target task, with the pretraining budget, each
-    /// scored on <paramref name="testCases"/> independent cases.
+    /// 10 % validation) of the source task and of the target task for <paramref name="epochs"/>
+    /// epochs (otherwise the pretraining recipe), each scored on <paramref name="testCases"/> independent cases.
     /// </summary>
-    public static IReadOnlyList<LearnabilityRow> Learnability(string outDir, DemoSettings s, int cases, int testCases, long seed, DemoExecution exec, TextWriter log)
+    public static IReadOnlyList<LearnabilityRow> Learnability(string outDir, DemoSettings s, int cases, int testCases, int epochs, long seed, DemoExecution exec, TextWriter log)
     {
         outDir = Path.GetFullPath(outDir);
         var l = new DemoLayout(outDir, s);
-        log.WriteLine($"learnability ({s.Task.ToString().ToLowerInvariant()}): {cases} training cases and {testCases} test cases per task, {s.Arch} from scratch");
+        log.WriteLine($"learnability ({s.Task.ToString().ToLowerInvariant()}): {cases} cases and {testCases} test cases per task, {s.Arch} from scratch for {epochs} epochs");
         if (!File.Exists(l.SourceDataset)) DemoData.Write(l.Data, DemoTask.Source, cases, s.Size, seed, exec.Workers * exec.ThreadsPerWorker, testCases);
         if (!File.Exists(l.TargetDataset)) DemoData.Write(l.Data, DemoTask.Target, cases, s.Size, seed, exec.Workers * exec.ThreadsPerWorker, testCases);
         RunFiles.WriteText(l.Pipeline, "transforms:\n- name: zscore\n");
@@ -82,7 +82,7 @@ public static class DemoRunner
         {
             string config = Path.Combine(outDir, "configs", $"{task}.yaml"), dir = Path.Combine(outDir, "runs", task);
             RunFiles.WriteText(config, Config(l, s, dataset, new SplitConfig { Kind = "kfold", Folds = 10, Fold = 0 },
-                s.PretrainEpochs, s.PretrainBatch, s.PretrainLr, seed, evaluateTest: true).ToYaml());
+                epochs, s.PretrainBatch, s.PretrainLr, seed, evaluateTest: true).ToYaml());
             jobs.Add(new DemoJob(task, "learnability", 1, [],
                 () => [["train", "--config", config, "--out", dir, "--threads", exec.ThreadsPerWorker.ToString(CultureInfo.InvariantCulture), "--quiet",
                     .. File.Exists(Path.Combine(dir, "last.ckpt")) && !File.Exists(Path.Combine(dir, "summary.json")) ? new[] { "--resume" } : []]],
@@ -93,7 +93,7 @@ public static class DemoRunner
         {
             string dir = Path.Combine(outDir, "runs", t.Item1);
             var test = (JsonObject)JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "test.json")))!;
-            return new LearnabilityRow(t.Item1, (int)(cases * 0.9), testCases, s.PretrainEpochs,
+            return new LearnabilityRow(t.Item1, ExperimentConfig.Load(Path.Combine(outDir, "configs", $"{t.Item1}.yaml")).Data.Split.Folds is var f ? cases - cases / f : cases, testCases, epochs,
                 s.Metrics.ToDictionary(m => m, m => test[m]?.GetValue<double>() ?? double.NaN), dir);
         }).ToList();
     }
