@@ -131,6 +131,11 @@ public sealed class DemoRunnerTests(TinyDemo demo) : IClassFixture<TinyDemo>
         Assert.Empty(again.Commands);
         Assert.Equal(demo.Results.Rows.Select(r => r.Metrics["auroc"].Mean), again.Rows.Select(r => r.Metrics["auroc"].Mean));
         Assert.Throws<InvalidDataException>(() => DemoRunner.Run(demo.Layout.Root, demo.Settings, seed: 22, new DemoExecution(TinyDemo.TtlProcess, 2, 1), log));
+        // A folder that holds something else (an older demo's data, say) is refused rather than reused.
+        using var other = new TempDir();
+        File.WriteAllText(other.File("notes.txt"), "x");
+        var e = Assert.Throws<InvalidDataException>(() => DemoRunner.Run(other.Path, demo.Settings, seed: 21, new DemoExecution(TinyDemo.TtlProcess, 2, 1), log));
+        Assert.Contains("not empty", e.Message);
     }
 
     [Fact]

@@ -67,6 +67,9 @@ public sealed record DemoTaskReport(int Cases, int TestCases, string Dataset);
 public static class DemoData
 {
     public const int DefaultSourceCases = 600, DefaultTargetCases = 80;
+
+    /// <summary>Changes whenever the model below changes, so a demo folder made by another model is refused.</summary>
+    public const int ModelVersion = 2;
     public static readonly int[] DefaultSize = [24, 24, 24];
 
     /// <summary>Voxel size (mm) along i, j, k.</summary>

@@ -101,16 +101,22 @@ public static class DemoRunner
     /// <summary>A demo folder holds one setting: refuses to mix the runs of another (or another seed).</summary>
     private static void CheckSettings(string outDir, DemoSettings s, long seed)
     {
-        Directory.CreateDirectory(outDir);
         string path = Path.Combine(outDir, "demo.json");
-        var doc = new JsonObject { ["settings"] = s.Name, ["task"] = s.Task.ToString().ToLowerInvariant(), ["seed"] = seed };
+        var doc = new JsonObject
+        {
+            ["settings"] = s.Name, ["task"] = s.Task.ToString().ToLowerInvariant(), ["seed"] = seed, ["data_model"] = DemoData.ModelVersion,
+        };
         if (File.Exists(path))
         {
             var old = JsonNode.Parse(File.ReadAllText(path)) as JsonObject;
-            if (old?["settings"]?.GetValue<string>() != s.Name || old?["task"]?.GetValue<string>() != (string)doc["task"]! || old?["seed"]?.GetValue<long>() != seed)
+            if (!JsonNode.DeepEquals(old, doc))
                 throw new InvalidDataException($"{path}: this folder holds a demo with other settings ({old?.ToJsonString()}); use another --out");
             return;
         }
+        // Anything else in the folder (an older demo's data, say) would be taken for this demo's: refuse it.
+        if (Directory.Exists(outDir) && Directory.EnumerateFileSystemEntries(outDir).Any())
+            throw new InvalidDataException($"{outDir}: the folder is not empty and holds no demo.json; give a new or empty --out");
+        Directory.CreateDirectory(outDir);
         RunFiles.WriteText(path, doc.ToJsonString() + "\n");
     }
 
