@@ -11,7 +11,7 @@ public static class DemoCommand
     public static Command Create()
     {
         var output = new Option<string>("--out") { Description = "working folder (data, runs, report.md, report.html, results.json); an interrupted demo resumes there", DefaultValueFactory = _ => "ttl-demo" };
-        var quick = new Option<bool>("--quick") { Description = "3 seeds, 400 test cases, truncation at the stage ends: under 10 minutes on 2 CPU cores (the full demo: 5 seeds, 1000 test cases, every cut)" };
+        var quick = new Option<bool>("--quick") { Description = "3 seeds, 400 test cases, truncation at the stage ends: under 10 minutes on 2 CPU cores (the full demo: 8 seeds, 1000 test cases, every cut)" };
         var task = new Option<string>("--task") { Description = "classification (ResNet, AUROC/AUPRC) or segmentation (U-Net, Dice/HD95; not with --quick)", DefaultValueFactory = _ => "classification" };
         var learnability = new Option<bool>("--learnability") { Description = "instead of the demo: train the demo's network from scratch on many cases of each task (--cases, 90 % training) and score it on --test held-out cases" };
         var cases = new Option<int>("--cases") { Description = "cases per task for --learnability", DefaultValueFactory = _ => 2000 };

@@ -62,8 +62,8 @@ public sealed record DemoSettings
     /// </summary>
     public static DemoSettings Quick => Classification("quick", seeds: 3, sourceCases: 2000, testCases: 400, everyCut: false, svccaCases: 200);
 
-    /// <summary>The same protocol with 5 seeds, 4000 source cases, 1000 test cases, and truncation at every cut point.</summary>
-    public static DemoSettings Full => Classification("full", seeds: 5, sourceCases: 4000, testCases: 1000, everyCut: true, svccaCases: 400);
+    /// <summary>The same protocol with 8 seeds, 4000 source cases, 1000 test cases, and truncation at every cut point.</summary>
+    public static DemoSettings Full => Classification("full", seeds: 8, sourceCases: 4000, testCases: 1000, everyCut: true, svccaCases: 400);
 
     /// <summary>The U-Net demo on the segmentation variants of the tasks.</summary>
     public static DemoSettings SegmentationDemo => new()

@@ -90,6 +90,8 @@ public sealed class JobPool(Func<string[], ProcessStartInfo> startInfo, int work
                 psi.RedirectStandardOutput = true;
                 psi.RedirectStandardError = true;
                 psi.UseShellExecute = false;
+                // The child exits by itself if this process dies (a killed demo leaves no training behind to race its rerun).
+                psi.Environment[TTL.Training.Distributed.LocalLauncher.LauncherPidVariable] = Environment.ProcessId.ToString();
                 lock (_gate) CommandLog.Add("ttl " + string.Join(" ", args.Select(Quote)));
                 using var p = Process.Start(psi) ?? throw new InvalidOperationException($"could not start ttl for job {job.Name}");
                 var stderr = p.StandardError.ReadToEndAsync();

@@ -38,8 +38,9 @@ public sealed class DistributedContext : IDisposable
     /// </summary>
     public static DistributedContext Join(LaunchEnvironment launch, TimeSpan timeout)
     {
-        if (!launch.IsDistributed) return Single;
+        // Any process a launcher started (ranks, the demo's trainings) exits with its launcher.
         LocalLauncher.WatchLauncher();
+        if (!launch.IsDistributed) return Single;
         var store = new TcpStore(launch.MasterAddr, launch.MasterPort, launch.WorldSize, isServer: launch.Rank == 0, timeout);
         try
         {

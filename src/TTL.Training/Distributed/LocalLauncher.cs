@@ -95,8 +95,9 @@ public static class LocalLauncher
     }
 
     /// <summary>
-    /// In a rank started by this launcher: exits this process when the launcher is gone (killed
-    /// with SIGKILL it cannot stop its ranks itself), so no rank outlives its job.
+    /// In a process started by a launcher (this one's ranks, the demo's trainings): exits this
+    /// process when the launcher is gone (killed with SIGKILL it cannot stop its children itself),
+    /// so no child outlives its job.
     /// </summary>
     public static void WatchLauncher()
     {
@@ -107,7 +108,8 @@ public static class LocalLauncher
         {
             // A parent that exits reparents us: compare the parent id too, in case the pid is reused.
             while (Directory.Exists(proc) && ParentPid() == pid) Thread.Sleep(1000);
-            Console.Error.WriteLine($"error: rank {Environment.GetEnvironmentVariable("RANK")}: the launcher (pid {pid}) is gone; stopping");
+            string? rank = Environment.GetEnvironmentVariable("RANK");
+            Console.Error.WriteLine($"error: {(rank is null ? "" : $"rank {rank}: ")}the launcher (pid {pid}) is gone; stopping");
             Environment.Exit(1);
         }) { IsBackground = true, Name = "ttl-launcher-watch" }.Start();
     }
