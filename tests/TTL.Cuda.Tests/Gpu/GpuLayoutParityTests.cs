@@ -17,7 +17,7 @@ public sealed class GpuLayoutParityTests
     {
         var v = Gpus.RandomVolume(3, [33, 47, 29], 7, Lps);
         using var g = Gpus.Upload(v);
-        foreach (var target in new[] { "RAS", "LPS", "ASL", "SIP", "PLI", "IRA" })
+        foreach (var target in new[] { "RAS", "LPS", "ASL", "SPR", "PLI", "IRA" })
         {
             var cpu = Orientation.Reorient(v, target);
             using var gpu = GpuLayout.Reorient(g, target);
