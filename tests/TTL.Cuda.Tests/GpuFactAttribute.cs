@@ -3,14 +3,33 @@ using TTL.Cuda.Driver;
 namespace TTL.Cuda.Tests;
 
 /// <summary>
-/// A test that needs a CUDA device: reported as skipped (with the driver's reason) where the
-/// driver API finds none, never passed without running. GPU test classes also carry
-/// <c>[Trait("Category", "Gpu")]</c> so the device workflow can run exactly them.
+/// A test that needs a CUDA device: a GPU, or the CUDA simulator (native/cudasim) when
+/// <c>TTL_CUDA_LIB_DIR</c> points at it, as build/test does. Without either it is reported as
+/// skipped with the driver's reason, never passed without running; with
+/// <c>TTL_REQUIRE_GPU_TESTS=1</c> (build/test, build/device-check) a missing device fails it
+/// instead, so a run that was meant to exercise the GPU code cannot pass by skipping it. GPU test
+/// classes also carry <c>[Trait("Category", "Gpu")]</c> so the device workflow can run exactly them.
 /// </summary>
-public sealed class GpuFactAttribute : FactAttribute
+public class GpuFactAttribute : FactAttribute
 {
     public GpuFactAttribute()
     {
-        if (!CudaDriver.Default.IsAvailable) Skip = "no CUDA device: " + CudaDriver.Default.Status;
+        if (CudaDriver.Default.IsAvailable) return;
+        if (Environment.GetEnvironmentVariable("TTL_REQUIRE_GPU_TESTS") == "1") return; // runs, and fails opening the device
+        Skip = "no CUDA device: " + CudaDriver.Default.Status + $" (set {Native.LibraryProbe.DirVariable}=out/native/cudasim to run on the CUDA simulator)";
+    }
+}
+
+/// <summary>
+/// A GPU test that also needs libtorch built with CUDA (tensors on the device): it runs on a GPU
+/// host whose shim is built against a CUDA libtorch, and is skipped, saying so, elsewhere; the CPU
+/// libtorch of Debian cannot make CUDA tensors, with or without the simulator.
+/// </summary>
+public sealed class GpuTorchFactAttribute : GpuFactAttribute
+{
+    public GpuTorchFactAttribute()
+    {
+        if (Skip is null && !TTL.Torch.torch.cuda.is_available())
+            Skip = $"needs libtorch with CUDA; this one ({TTL.Torch.torch.version}) is a CPU build";
     }
 }

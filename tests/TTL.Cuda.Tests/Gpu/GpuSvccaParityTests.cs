@@ -64,7 +64,7 @@ public sealed class GpuSvccaParityTests
         SameResult(CpuSvccaBackend.Instance.Analyze(cpuM, o with { Keep = 5 }), backend.Analyze(cpuM, o with { Keep = 5 }));
     }
 
-    [GpuFact]
+    [GpuTorchFact]
     public void Cuda_tensors_are_read_in_place_including_column_slices()
     {
         var (a, b) = Activations(2);
