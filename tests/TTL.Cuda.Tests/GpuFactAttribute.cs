@@ -33,3 +33,16 @@ public sealed class GpuTorchFactAttribute : GpuFactAttribute
             Skip = $"needs libtorch with CUDA; this one ({TTL.Torch.torch.version}) is a CPU build";
     }
 }
+
+/// <summary>
+/// A GPU test of the simulator's own model (a fault it reports where a GPU's behaviour is undefined,
+/// or a race it exposes deterministically): it runs on the simulator and is skipped on a GPU.
+/// </summary>
+public sealed class SimulatorFactAttribute : GpuFactAttribute
+{
+    public SimulatorFactAttribute()
+    {
+        if (Skip is null && CudaDriver.Default.IsAvailable && !CudaDriver.Default.IsSimulator)
+            Skip = "tests the CUDA simulator's model; on a GPU the behaviour it checks is undefined or timing-dependent";
+    }
+}

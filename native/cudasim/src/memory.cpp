@@ -137,16 +137,22 @@ std::string Memory::check(uintptr_t p, size_t bytes, const char* what) const
     return text + "is not in device memory (never allocated, or freed)";
 }
 
-std::string Memory::check_slack() const
+std::string Memory::check_slack()
 {
     std::lock_guard<std::mutex> g(lock_);
     for (const auto& [start, a] : live_)
     {
-        if (!all_ff(a.start + a.size, a.map + a.map_size - kPage))
-            return "a write past the end of the " + std::to_string(a.size) + "-byte allocation at " + hex(a.start) +
-                   " (found in the bytes between its end and the next page)";
-        if (!all_ff(a.map + kPage, a.start))
-            return "a write before the start of the " + std::to_string(a.size) + "-byte allocation at " + hex(a.start);
+        const uintptr_t head = a.map + kPage, end = a.start + a.size, tail = a.map + a.map_size - kPage;
+        std::string found;
+        if (!all_ff(end, tail))
+            found = "a write past the end of the " + std::to_string(a.size) + "-byte allocation at " + hex(a.start) +
+                    " (found in the bytes between its end and the next page)";
+        else if (!all_ff(head, a.start))
+            found = "a write before the start of the " + std::to_string(a.size) + "-byte allocation at " + hex(a.start);
+        if (found.empty()) continue;
+        memset(reinterpret_cast<void*>(head), 0xff, a.start - head);
+        memset(reinterpret_cast<void*>(end), 0xff, tail - end);
+        return found;
     }
     return "";
 }

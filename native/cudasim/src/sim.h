@@ -55,8 +55,9 @@ public:
     const Allocation* find(uintptr_t p, size_t bytes) const;
     // An empty string when [p, p + bytes) lies in one allocation, else what is wrong, naming `what`.
     std::string check(uintptr_t p, size_t bytes, const char* what) const;
-    // The first allocation whose slack was written, described; empty when none.
-    std::string check_slack() const;
+    // The first allocation whose slack was written, described, and its slack filled again (a
+    // fault is reported once); empty when none.
+    std::string check_slack();
     // What an address that faulted is: past the end of an allocation, before one, or elsewhere.
     std::string describe(uintptr_t address) const;
 
