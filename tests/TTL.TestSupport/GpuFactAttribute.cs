@@ -1,6 +1,7 @@
 using TTL.Cuda.Driver;
+using Xunit;
 
-namespace TTL.Cuda.Tests;
+namespace TTL.TestSupport;
 
 /// <summary>
 /// A test that needs a CUDA device: a GPU, or the CUDA simulator (native/cudasim) when
@@ -16,7 +17,7 @@ public class GpuFactAttribute : FactAttribute
     {
         if (CudaDriver.Default.IsAvailable) return;
         if (Environment.GetEnvironmentVariable("TTL_REQUIRE_GPU_TESTS") == "1") return; // runs, and fails opening the device
-        Skip = "no CUDA device: " + CudaDriver.Default.Status + $" (set {Native.LibraryProbe.DirVariable}=out/native/cudasim to run on the CUDA simulator)";
+        Skip = "no CUDA device: " + CudaDriver.Default.Status + $" (set {TTL.Cuda.Native.LibraryProbe.DirVariable}=out/native/cudasim to run on the CUDA simulator)";
     }
 }
 
