@@ -29,6 +29,20 @@ public sealed class GpuLayoutParityTests
     }
 
     [GpuFact]
+    public void A_transposing_reorientation_with_more_planes_than_a_grid_holds_strides_over_them()
+    {
+        // RSA → RAS swaps j and k: the tiled transpose, over 70,000 (i) planes, more than the 65,535
+        // blocks a grid's z can hold, so blocks take a second plane each.
+        var rsa = new double[,] { { 1, 0, 0, 0 }, { 0, 0, 1, 0 }, { 0, 1, 0, 0 }, { 0, 0, 0, 1 } };
+        var v = Gpus.RandomVolume(1, [70_000, 3, 2], 17, rsa);
+        using var g = Gpus.Upload(v);
+        var cpu = Orientation.Reorient(v, "RAS");
+        using var gpu = GpuLayout.Reorient(g, "RAS");
+        Assert.Equal([70_000, 2, 3], cpu.Shape);
+        Assert.True(cpu.Data.AsSpan().SequenceEqual(gpu.Download().Data));
+    }
+
+    [GpuFact]
     public void Crop_and_pad_match_the_cpu_with_the_box_partly_outside()
     {
         var v = Gpus.RandomVolume(2, [13, 17, 19], 8);
