@@ -99,7 +99,7 @@ __device__ __forceinline__ void nearest_voxel(const float* __restrict__ src, flo
     output_position(idx, g, x, y, z);
     int a, b, c;
     const bool inside = nearest_tap(x, g.n0, g.mode, a) && nearest_tap(y, g.n1, g.mode, b) && nearest_tap(z, g.n2, g.mode, c);
-    const int at = a * g.s0 + b * g.s1 + c * g.s2;
+    const int at = inside ? a * g.s0 + b * g.s1 + c * g.s2 : 0; // the taps are set only inside
     for (int ch = 0; ch < channels; ch++)
     {
         const float v = inside ? __ldg(src + (long long)ch * sc + at) : fill;

@@ -13,6 +13,7 @@
 #include <torch/version.h>
 #include <ATen/core/dispatch/Dispatcher.h>
 #include <ATen/Parallel.h>
+#include <ATen/autocast_mode.h>
 
 #include <cstring>
 #include <string>
@@ -200,6 +201,60 @@ TTL_API int ttl_set_grad_enabled(int enabled) {
 }
 
 TTL_API int ttl_is_grad_enabled() { return at::GradMode::is_enabled() ? 1 : 0; }
+
+// ---------------------------------------------------------------------------------------------
+// Automatic mixed precision: what torch.autocast's __enter__/__exit__ do, for one device type
+// (0 cpu, 1 cuda). libtorch 2.4 replaced the per-device functions (set_cpu_enabled,
+// set_autocast_gpu_dtype, ...) by ones that take the device type; both forms are spelled here.
+
+namespace {
+
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+bool autocast_enabled(at::DeviceType d) { return at::autocast::is_autocast_enabled(d); }
+void set_autocast_enabled(at::DeviceType d, bool on) { at::autocast::set_autocast_enabled(d, on); }
+at::ScalarType autocast_dtype(at::DeviceType d) { return at::autocast::get_autocast_dtype(d); }
+void set_autocast_dtype(at::DeviceType d, at::ScalarType t) { at::autocast::set_autocast_dtype(d, t); }
+#else
+bool autocast_enabled(at::DeviceType d) { return d == at::kCUDA ? at::autocast::is_enabled() : at::autocast::is_cpu_enabled(); }
+void set_autocast_enabled(at::DeviceType d, bool on) {
+  if (d == at::kCUDA) at::autocast::set_enabled(on);
+  else at::autocast::set_cpu_enabled(on);
+}
+at::ScalarType autocast_dtype(at::DeviceType d) {
+  return d == at::kCUDA ? at::autocast::get_autocast_gpu_dtype() : at::autocast::get_autocast_cpu_dtype();
+}
+void set_autocast_dtype(at::DeviceType d, at::ScalarType t) {
+  if (d == at::kCUDA) at::autocast::set_autocast_gpu_dtype(t);
+  else at::autocast::set_autocast_cpu_dtype(t);
+}
+#endif
+
+at::DeviceType autocast_device(int32_t device) { return device == 1 ? at::kCUDA : at::kCPU; }
+
+}  // namespace
+
+// Enters an autocast region on this thread: ops of the device type run in `dtype` where autocast
+// lists them. The previous state comes back through prev_* for ttl_autocast_exit.
+TTL_API int ttl_autocast_enter(int32_t device, int32_t dtype, int32_t* prev_enabled, int32_t* prev_dtype) {
+  return guarded([&] {
+    auto d = autocast_device(device);
+    *prev_enabled = autocast_enabled(d) ? 1 : 0;
+    *prev_dtype = static_cast<int32_t>(autocast_dtype(d));
+    set_autocast_dtype(d, static_cast<at::ScalarType>(dtype));
+    set_autocast_enabled(d, true);
+    at::autocast::increment_nesting();
+  });
+}
+
+// Leaves it: the outermost exit drops the cast weights autocast cached, then the previous state returns.
+TTL_API int ttl_autocast_exit(int32_t device, int32_t prev_enabled, int32_t prev_dtype) {
+  return guarded([&] {
+    auto d = autocast_device(device);
+    if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
+    set_autocast_enabled(d, prev_enabled != 0);
+    set_autocast_dtype(d, static_cast<at::ScalarType>(prev_dtype));
+  });
+}
 
 TTL_API void ttl_free_array(void* p, int32_t tag) {
   if (tag == TAG_INT_LIST) delete[] static_cast<int64_t*>(p);

@@ -82,7 +82,13 @@ public sealed class GpuDevice : IDisposable
             if (_kernels.TryGetValue((source, entry), out var k)) return k;
             if (!_modules.TryGetValue(source, out var module))
             {
-                var image = Cache.Get(KernelSources.Get(source), Target).Image;
+                var src = KernelSources.Get(source);
+                if (Device.Driver.IsSimulator)
+                {
+                    Device.Driver.EnsureSimulatorBuiltFrom(src.File, src.Text);
+                    foreach (var (name, text) in KernelSources.Headers) Device.Driver.EnsureSimulatorBuiltFrom(name, text);
+                }
+                var image = Cache.Get(src, Target).Image;
                 _modules[source] = module = CudaModule.Load(Context, image.Image, image.IsPtx, image.Source);
             }
             return _kernels[(source, entry)] = module.Function(entry);

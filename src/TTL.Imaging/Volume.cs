@@ -44,16 +44,7 @@ public sealed class Volume
     public long VoxelCount => (long)Shape[0] * Shape[1] * Shape[2];
 
     /// <summary>Voxel size along i, j, k: the lengths of the affine's first three columns.</summary>
-    public double[] Spacing
-    {
-        get
-        {
-            var s = new double[3];
-            for (int c = 0; c < 3; c++)
-                s[c] = Math.Sqrt(Affine[0, c] * Affine[0, c] + Affine[1, c] * Affine[1, c] + Affine[2, c] * Affine[2, c]);
-            return s;
-        }
-    }
+    public double[] Spacing => AffineMath.ColumnNorms3(Affine);
 
     /// <summary>One channel's voxels as a span.</summary>
     public Span<float> Channel(int c) => Data.AsSpan().Slice((int)(c * VoxelCount), (int)VoxelCount);

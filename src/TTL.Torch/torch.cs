@@ -132,6 +132,13 @@ public static partial class torch
 
     public static GradModeScope set_grad_enabled(bool enabled) => new(enabled);
 
+    /// <summary>
+    /// torch.autocast: until the returned scope is disposed, operations on <paramref name="device"/>'s
+    /// type that autocast lists (convolutions, matrix products) run in <paramref name="dtype"/>
+    /// (bfloat16 or float16), the rest in float32. Per thread, nestable.
+    /// </summary>
+    public static AutocastScope autocast(Device device, DType dtype) => new(device, dtype);
+
     public static bool is_grad_enabled()
     {
         NativeMethods.EnsureLoaded();
@@ -199,5 +206,27 @@ public sealed class GradModeScope : IDisposable
         if (_disposed) return;
         _disposed = true;
         NativeMethods.ttl_set_grad_enabled(_previous ? 1 : 0);
+    }
+}
+
+/// <summary>An autocast region (see <see cref="torch.autocast"/>); disposing it restores the previous state.</summary>
+public sealed class AutocastScope : IDisposable
+{
+    private readonly int _device, _previousEnabled, _previousDtype;
+    private bool _disposed;
+
+    internal AutocastScope(Device device, DType dtype)
+    {
+        if (dtype is not (DType.BFloat16 or DType.Float16)) throw new ArgumentException($"autocast runs in bfloat16 or float16, not {dtype}");
+        NativeMethods.EnsureLoaded();
+        _device = (int)device.Type;
+        NativeMethods.Check(NativeMethods.ttl_autocast_enter(_device, (int)dtype, out _previousEnabled, out _previousDtype));
+    }
+
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        NativeMethods.Check(NativeMethods.ttl_autocast_exit(_device, _previousEnabled, _previousDtype));
     }
 }

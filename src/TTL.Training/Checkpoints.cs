@@ -47,14 +47,23 @@ public static class Checkpoints
                 ["config"] = x.Config.ToYaml(),
             },
         };
+        if (x.Precision.Scaler is { } scaler)
+        {
+            meta.Extras["amp_scale"] = scaler.Scale;
+            meta.Extras["amp_growth_tracker"] = scaler.GrowthTracker;
+        }
         ToolkitCheckpoint.Write(path, meta, records);
     }
 
-    /// <summary>Loads model weights (strictly) and optimizer state; returns the training state.</summary>
-    public static TrainingState Restore(string path, Module net, Optimizer? optimizer)
+    /// <summary>
+    /// Loads model weights (strictly) and optimizer state, each onto the device of the parameters
+    /// they belong to, and the float16 loss scaler's state; returns the training state.
+    /// </summary>
+    public static TrainingState Restore(string path, Module net, Optimizer? optimizer, torch.amp.GradScaler? scaler = null)
     {
         var ck = ToolkitCheckpoint.Read(path);
         var model = ModelState(ck);
+        var device = net.parameters().FirstOrDefault()?.device ?? Device.CPU;
         try { net.load_state_dict(model, strict: true); }
         finally { foreach (var t in model.Values) t.Dispose(); }
         if (optimizer is not null)
@@ -69,11 +78,20 @@ public static class Checkpoints
                 if (parts.Length != 3 || parts[0] != "state" || !int.TryParse(parts[1], out int index))
                     throw new InvalidDataException($"{Path.GetFileName(path)}: unexpected optimizer tensor '{r.Name}'");
                 if (!sd.state.TryGetValue(index, out var entry)) sd.state[index] = entry = new Dictionary<string, Tensor>();
-                entry[parts[2]] = r.ToTensor().DetachFromDisposeScope();
+                var t = r.ToTensor();
+                if (device.IsCuda && parts[2] != "step")
+                {
+                    var moved = t.to(device);
+                    t.Dispose();
+                    t = moved;
+                }
+                entry[parts[2]] = t.DetachFromDisposeScope();
             }
             optimizer.load_state_dict(sd);
         }
         var e = ck.Meta.Extras ?? new JsonObject();
+        if (scaler is not null && e["amp_scale"] is JsonNode scale)
+            scaler.load_state(scale.GetValue<double>(), e["amp_growth_tracker"]?.GetValue<int>() ?? 0);
         var schedule = e["schedule_inputs"] is JsonArray a ? a.Select(v => v is null ? (double?)null : v.GetValue<double>()).ToList() : new List<double?>();
         return new TrainingState(ck.Meta.Epoch, e["best"] is JsonNode b ? b.GetValue<double>() : double.NaN,
             e["best_epoch"]?.GetValue<int>() ?? 0, e["bad_validations"]?.GetValue<int>() ?? 0, schedule);

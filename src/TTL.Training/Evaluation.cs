@@ -61,7 +61,7 @@ public static class Evaluation
     {
         var dist = distributed ?? DistributedContext.Single;
         var source = ReferenceEquals(cases, x.Split.Validation) ? x.Validation
-            : new SampleSource(cases, x.Pipeline, x.Config.Data.Cache, x.Task == TaskKind.Segmentation, null, 0);
+            : new SampleSource(cases, x.Pipeline, x.Config.Data.Cache, x.Task == TaskKind.Segmentation, null, 0, runner: x.Runner);
         return x.Task == TaskKind.Segmentation ? Segment(x, source, overlap, dist) : Score(Classify(x, source, dist), x.Classes);
     }
 
@@ -81,8 +81,10 @@ public static class Evaluation
                 using var scope = torch.NewDisposeScope();
                 var indices = mine.AsSpan(start, Math.Min(batchSize, mine.Length - start)).ToArray();
                 var samples = indices.Select(i => source.Prepare(i, 0, train: false) with { ClassLabel = source.Cases[i].ClassLabel ?? 0 }).ToList();
-                using var batch = Batch.Collate(samples);
-                var probs = F.softmax(net.call(batch.Images), 1).to(DType.Float64).data<double>();
+                using var batch = Batch.Collate(samples, x.Device);
+                Tensor logits;
+                using (x.Precision.Forward()) logits = net.call(batch.Images);
+                var probs = F.softmax(logits.to(DType.Float32), 1).to(DType.Float64).data<double>();
                 k = (int)(probs.Length / samples.Count);
                 for (int n = 0; n < samples.Count; n++) probabilities[indices[n]] = probs.AsSpan(n * k, k).ToArray();
             }
@@ -119,9 +121,17 @@ public static class Evaluation
     {
         x.Model.SetTraining(false);
         var net = x.Model.Network;
-        using var volume = torch.tensor(s.Image, s.Channels, s.Shape[0], s.Shape[1], s.Shape[2]);
+        using var host = torch.tensor(s.Image, s.Channels, s.Shape[0], s.Shape[1], s.Shape[2]);
+        using var volume = host.to(x.Device);
         var options = new SlidingWindowOptions { PatchSize = x.Config.Train.PatchSize!, Overlap = overlap, BatchSize = x.Config.Train.BatchSize, FlipTta = tta };
-        return SlidingWindow.Predict(volume, t => net.call(t), options);
+        return SlidingWindow.Predict(volume, t =>
+        {
+            using (x.Precision.Forward())
+            {
+                using var y = net.call(t);
+                return y.to(DType.Float32);
+            }
+        }, options);
     }
 
     private static EvaluationMetrics Segment(Experiment x, SampleSource source, double overlap, DistributedContext dist)

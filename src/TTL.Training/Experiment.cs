@@ -1,3 +1,4 @@
+using TTL.Cuda;
 using TTL.Imaging.Datasets;
 using TTL.Imaging.Pipelines;
 using TTL.Models;
@@ -13,7 +14,8 @@ namespace TTL.Training;
 /// <summary>
 /// Everything a run needs, resolved from its configuration before any training step: the dataset
 /// (checked: a bad file fails here, naming it), the split, the task and number of classes, the
-/// model built by its strategy, the loss, the model-selection metric and the sample sources.
+/// model built by its strategy and placed on the run's device, the loss, the model-selection
+/// metric, the mixed-precision setting and the sample sources with the device their pipeline runs on.
 /// </summary>
 public sealed class Experiment : IDisposable
 {
@@ -28,6 +30,15 @@ public sealed class Experiment : IDisposable
     public required SampleSource Validation { get; init; }
     public required string Metric { get; init; }
     public Tensor? ClassWeights { get; init; }
+
+    /// <summary>Where the model, batches, losses and metrics live: the config's <c>device</c> (auto: cuda when libtorch has it).</summary>
+    public required Device Device { get; init; }
+
+    /// <summary><c>train.amp</c> on <see cref="Device"/>.</summary>
+    public required MixedPrecision Precision { get; init; }
+
+    /// <summary>Where the preprocessing pipeline runs (<c>data.device</c>), for every sample source of the run.</summary>
+    public required PipelineRunner Runner { get; init; }
 
     /// <summary>Items per training epoch: cases, or cases × patches per case for segmentation.</summary>
     public int TrainItems => Task == TaskKind.Segmentation ? Split.Train.Count * Config.Train.PatchesPerCase : Split.Train.Count;
@@ -61,18 +72,54 @@ public sealed class Experiment : IDisposable
             throw new InvalidDataException("segmentation needs train.patch_size (the sliding-window size as well)");
         var pipeline = cfg.Data.Pipeline is null ? null : Pipeline.Load(cfg.Data.Pipeline);
         string cacheDir = cfg.Data.Cache ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(runDirectory))!, ".ttl-cache");
-        var train = new SampleSource(split.Train, pipeline, cacheDir, task == TaskKind.Segmentation, cfg.Train.PatchSize, cfg.Data.ForegroundRatio);
-        var validation = new SampleSource(split.Validation, pipeline, cacheDir, task == TaskKind.Segmentation, null, 0);
-
-        var model = BuildModel(cfg, task, classes, modelState);
-
-        string metric = cfg.Train.Metric != "auto" ? cfg.Train.Metric
-            : task == TaskKind.Segmentation ? "dice" : classes == 2 ? "auprc" : "auroc";
-        return new Experiment
+        var device = TrainingDevice(cfg.Device);
+        var precision = MixedPrecision.For(cfg.Train.Amp, device);
+        var runner = PipelineDevice(cfg.Data.Device);
+        try
         {
-            Config = cfg, Dataset = dataset, Split = split, Task = task, Classes = classes, Model = model, Pipeline = pipeline,
-            Train = train, Validation = validation, Metric = metric, ClassWeights = Weights(cfg, split, classes, task),
-        };
+            var train = new SampleSource(split.Train, pipeline, cacheDir, task == TaskKind.Segmentation, cfg.Train.PatchSize, cfg.Data.ForegroundRatio, runner: runner);
+            var validation = new SampleSource(split.Validation, pipeline, cacheDir, task == TaskKind.Segmentation, null, 0, runner: runner);
+
+            var model = BuildModel(cfg, task, classes, modelState);
+            if (device.IsCuda) model.Network.to(device);
+
+            string metric = cfg.Train.Metric != "auto" ? cfg.Train.Metric
+                : task == TaskKind.Segmentation ? "dice" : classes == 2 ? "auprc" : "auroc";
+            return new Experiment
+            {
+                Config = cfg, Dataset = dataset, Split = split, Task = task, Classes = classes, Model = model, Pipeline = pipeline,
+                Train = train, Validation = validation, Metric = metric, ClassWeights = OnDevice(Weights(cfg, split, classes, task), device),
+                Device = device, Precision = precision, Runner = runner,
+            };
+        }
+        catch
+        {
+            runner.Gpu?.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The config's <c>device</c> as a libtorch device; CUDA needs a libtorch built with it.</summary>
+    public static Device TrainingDevice(string text)
+    {
+        if (text == "auto") return torch.cuda.is_available() ? Device.CUDA(0) : Device.CPU;
+        var d = Device.Parse(text);
+        if (d.IsCuda && !torch.cuda.is_available())
+            throw new InvalidOperationException($"device {text}: libtorch {torch.version} here is a CPU build; training needs a CUDA libtorch (data.device cuda runs the pipeline on the GPU without one)");
+        return d.IsCuda && d.Index < 0 ? Device.CUDA(0) : d;
+    }
+
+    /// <summary>The runner of <c>data.device</c>: the CPU, or a GPU opened through TTL.Cuda.</summary>
+    public static PipelineRunner PipelineDevice(string text)
+    {
+        var d = Device.Parse(text);
+        return d.IsCuda ? PipelineRunner.On(GpuDevice.Open(Math.Max(0, d.Index))) : PipelineRunner.Cpu;
+    }
+
+    private static Tensor? OnDevice(Tensor? t, Device device)
+    {
+        if (t is null || !device.IsCuda) return t;
+        using (t) return t.to(device).DetachFromDisposeScope();
     }
 
     /// <summary>
@@ -123,5 +170,6 @@ public sealed class Experiment : IDisposable
     {
         Model.Dispose();
         ClassWeights?.Dispose();
+        Runner.Gpu?.Dispose();
     }
 }

@@ -9,8 +9,8 @@ public sealed record ModelCost(long[] InputShape, long Macs, double LatencyMs)
 {
     /// <summary>
     /// Measured on the shape the model sees in validation (the patch for segmentation, the
-    /// preprocessed volume for classification): eval mode, no gradients, median of 5 runs after a
-    /// warm-up, at the run's thread count.
+    /// preprocessed volume for classification): eval mode, no gradients, the run's device and
+    /// mixed precision, median of 5 runs after a warm-up, at the run's thread count.
     /// </summary>
     public static ModelCost Measure(Experiment x)
     {
@@ -23,12 +23,14 @@ public sealed record ModelCost(long[] InputShape, long Macs, double LatencyMs)
         var summary = ModelSummary.Of(x.Model.Network, shape);
         var times = new List<double>();
         using (torch.no_grad())
-        using (var input = torch.zeros(shape))
+        using (var input = torch.zeros(shape, DType.Float32, x.Device))
         {
             for (int k = 0; k < 6; k++)
             {
                 long t0 = Stopwatch.GetTimestamp();
+                using (x.Precision.Forward())
                 using (x.Model.Network.call(input)) { }
+                if (x.Device.IsCuda) torch.cuda.synchronize(Math.Max(0, x.Device.Index));
                 if (k > 0) times.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
             }
         }

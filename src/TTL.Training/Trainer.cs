@@ -78,7 +78,7 @@ public sealed class Trainer
         double best = double.NaN;
         if (resume)
         {
-            var state = Checkpoints.Restore(_run.Last, net, optimizer);
+            var state = Checkpoints.Restore(_run.Last, net, optimizer, experiment.Precision.Scaler);
             startEpoch = state.Epoch;
             best = state.Best;
             bestEpoch = state.BestEpoch;
@@ -87,6 +87,8 @@ public sealed class Trainer
             history.AddRange(_run.ReadMetrics().Where(m => (int)m["epoch"]! <= startEpoch));
             _log.WriteLine($"resuming {_run.Directory} after epoch {startEpoch}");
         }
+        if (experiment.Precision.Mode != "none" || experiment.Device.IsCuda || experiment.Runner.Gpu is not null)
+            _log.WriteLine($"device {experiment.Device}, amp {experiment.Precision.Mode}, data pipeline on {PipelineDevice(experiment)}");
         _dist.BroadcastState(net);
         var trainable = experiment.Model.Groups.SelectMany(g => g.Parameters.Select(p => p.Parameter)).ToList();
         var reducer = Reducer(trainable);
@@ -229,28 +231,34 @@ public sealed class Trainer
         double Step(int globalCount)
         {
             using var scope = torch.NewDisposeScope();
-            using var batch = Batch.Collate(pending);
+            using var batch = Batch.Collate(pending, x.Device);
             int localCount = pending.Count;
             pending.Clear();
-            var logits = net.call(batch.Images);
-            var loss = x.Loss(logits, batch.Targets);
+            var amp = x.Precision;
+            Tensor logits;
+            using (amp.Forward()) logits = net.call(batch.Images);
+            var loss = x.Loss(logits.to(DType.Float32), batch.Targets);
             double value = loss.item<double>();
             if (reducer is null)
             {
                 if (!double.IsFinite(value)) throw Diverged(value);
-                loss.backward();
+                amp.Backward(loss);
             }
             else
             {
                 // This rank's share of the global batch's mean loss; the ranks' gradients then sum to its gradient.
                 double share = localCount / (double)globalCount;
-                (loss * share).backward();
+                amp.Backward(loss * share);
                 reducer.AllReduce();
                 value = _dist.Sum([value * share])[0];
                 if (!double.IsFinite(value)) throw Diverged(value);
             }
-            if (clip is double c) torch.nn.utils.clip_grad_norm_(trainable, c);
-            optimizer.step();
+            if (clip is double c)
+            {
+                amp.Unscale(optimizer);
+                torch.nn.utils.clip_grad_norm_(trainable, c);
+            }
+            amp.Step(optimizer);
             optimizer.zero_grad();
             // Each rank's forward moved its running statistics by its own share; rank 0's count, so
             // validation and checkpoints see one model on every rank.
@@ -260,6 +268,15 @@ public sealed class Trainer
 
         TrainingDivergedException Diverged(double value) =>
             new($"training diverged at epoch {epoch}: the loss is {value}; last.ckpt keeps the last good epoch ({epoch - 1})");
+    }
+
+    /// <summary>Where the pipeline runs, saying so when the GPU is the CUDA simulator and which steps stay on the CPU.</summary>
+    private static string PipelineDevice(Experiment x)
+    {
+        if (x.Runner.Gpu is not { } gpu) return "cpu";
+        var cpu = x.Pipeline is null ? [] : x.Runner.CpuSteps(x.Pipeline);
+        return gpu.Device + (gpu.Device.Driver.IsSimulator ? " (the CUDA simulator, not a GPU)" : "")
+            + (cpu.Count > 0 ? $", {string.Join(", ", cpu)} on the CPU" : "");
     }
 
     /// <summary>One training step's items: this rank's contiguous share of a global batch.</summary>

@@ -27,6 +27,19 @@ public class TrainingCliTests
     }
 
     [Fact]
+    public void TrainingOnCudaWithACpuLibtorchIsAUsageErrorThatSaysWhy()
+    {
+        if (TTL.Torch.torch.cuda.is_available()) return; // a CUDA libtorch trains on the device
+        using var dir = new TempDir();
+        string cfg = WriteConfig(dir, SyntheticData.Classification(dir.File("data"), 4));
+        var r = CliProcess.Run("train", "--config", cfg, "--out", dir.File("run"), "--device", "cuda");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("needs libtorch built with CUDA", r.Stderr);
+        Assert.Contains("is a CPU build", r.Stderr);
+        Assert.False(Directory.Exists(dir.File("run")));
+    }
+
+    [Fact]
     public void TrainEvalPredictAndSearchWorkTogether()
     {
         using var dir = new TempDir();

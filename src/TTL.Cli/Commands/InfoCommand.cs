@@ -32,7 +32,9 @@ public static class InfoCommand
     public sealed record DeviceInfo(int Index, string Name, string ComputeCapability, long MemoryBytes, int Multiprocessors);
     /// <summary>Where each CUDA library was loaded from (null: not found).</summary>
     public sealed record CudaLibraries(string? Cuda, string? Nvrtc, string? Cublas, string? Cusolver);
-    public sealed record CudaInfo(bool Available, DeviceInfo[] Devices, string? Nvrtc, string? Cublas, string? Cusolver, string? Driver, string Status, CudaLibraries Libraries);
+    /// <summary><see cref="Simulated"/>: the driver is the toolkit's CUDA simulator (a test double on the host CPU), which <see cref="Simulator"/> describes.</summary>
+    public sealed record CudaInfo(bool Available, DeviceInfo[] Devices, string? Nvrtc, string? Cublas, string? Cusolver, string? Driver, string Status,
+        CudaLibraries Libraries, bool Simulated, string? Simulator);
     /// <summary>Which c10d process groups the native shim can create (Gloo: CPU data-parallel training).</summary>
     public sealed record DistributedInfo(bool Gloo, bool Nccl);
     public sealed record Info(string Version, LibtorchInfo Libtorch, int Threads, string Dotnet, string Os, string Cpu, CudaInfo Cuda, DistributedInfo Distributed);
@@ -55,10 +57,14 @@ public static class InfoCommand
             return new DeviceInfo(d.Ordinal, d.Name, $"{major}.{minor}", d.TotalMemoryBytes, d.Multiprocessors);
         }).ToArray();
         var nvrtc = NvrtcCompiler.Default;
-        return new CudaInfo(driver.IsAvailable, devices, nvrtc.VersionText, CublasLibrary.VersionText, CusolverLibrary.VersionText,
-            driver.VersionText, driver.Status,
-            new CudaLibraries(driver.Lib.Path, nvrtc.Lib.Path, CublasLibrary.Lib.Path, CusolverLibrary.Lib.Path));
+        return new CudaInfo(driver.IsAvailable, devices, nvrtc.VersionText, Version(CublasLibrary.Lib, CublasLibrary.VersionText),
+            Version(CusolverLibrary.Lib, CusolverLibrary.VersionText), driver.IsSimulator ? "simulated" : driver.VersionText, driver.Status,
+            new CudaLibraries(driver.Lib.Path, nvrtc.Lib.Path, CublasLibrary.Lib.Path, CusolverLibrary.Lib.Path),
+            driver.IsSimulator, driver.SimulatorIdentity);
     }
+
+    /// <summary>A library's version, or "simulated" for the CUDA simulator's (which is no release of it).</summary>
+    private static string? Version(TTL.Cuda.Native.NativeLib lib, string? version) => lib.Export("ttlsim_identity") != IntPtr.Zero ? "simulated" : version;
 
     public static string ToolkitVersion() =>
         typeof(InfoCommand).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
@@ -74,6 +80,7 @@ public static class InfoCommand
             ? $"CUDA devices   none ({i.Cuda.Status})"
             : "CUDA devices   " + string.Join("; ", i.Cuda.Devices.Select(d => $"cuda:{d.Index} {d.Name} (compute {d.ComputeCapability}, {d.MemoryBytes / 1073741824.0:F1} GiB, {d.Multiprocessors} SMs)")));
         if (i.Cuda.Driver is not null) Console.WriteLine($"CUDA driver    {i.Cuda.Driver} ({i.Cuda.Libraries.Cuda})");
+        if (i.Cuda.Simulator is not null) Console.WriteLine($"               {i.Cuda.Simulator}");
         Console.WriteLine($"NVRTC          {Found(i.Cuda.Nvrtc, i.Cuda.Libraries.Nvrtc)}");
         Console.WriteLine($"cuBLAS         {Found(i.Cuda.Cublas, i.Cuda.Libraries.Cublas)}");
         Console.WriteLine($"cuSOLVER       {Found(i.Cuda.Cusolver, i.Cuda.Libraries.Cusolver)}");

@@ -74,6 +74,11 @@ public static class KernelsCommands
                             return new KernelReport(e, at.Registers, at.StaticSharedBytes, at.LocalBytes, at.MaxThreadsPerBlock);
                         }).ToArray();
                     }
+                    catch (CudaException) when (driver.IsSimulator && image.IsPtx)
+                    {
+                        // A driver learns registers by compiling PTX at load; the simulator runs host code and knows them from cubins only.
+                        unavailable = $"{a}: the CUDA simulator reports registers and shared memory of cubins (sm_XX) only";
+                    }
                     catch (CudaException e)
                     {
                         unavailable = $"{a} does not load on {context.Device}: {e.Message.Split('\n')[0]}";

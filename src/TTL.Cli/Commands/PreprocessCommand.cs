@@ -28,16 +28,17 @@ public static class PreprocessCommand
         {
             int t = pr.GetValue(threads);
             if (t < 1) throw new UsageException("--threads must be at least 1");
-            string dev = pr.GetValue(device)!;
-            // Preprocessing is pure C# on the CPU; there is no CUDA path for it yet.
-            if (dev != "cpu" && dev != "auto") throw new UsageException($"--device {dev}: preprocessing runs on the CPU only (use cpu or auto)");
             Parallelism.MaxThreads = t;
             string outDir = pr.GetValue(output)!;
             var cases = DatasetPreprocessor.Discover(pr.GetValue(data)!);
             var p = Pipeline.Load(pr.GetValue(pipeline)!);
             bool quietRun = pr.GetValue(quiet) || pr.GetValue(json) || Console.IsErrorRedirected;
+            // The steps run on the device (TTL.Imaging.Cuda) with the CPU's definitions; steps
+            // without a GPU form run on the CPU, and the report names them.
+            using var dev = DeviceChoice.Open(pr.GetValue(device)!, Console.Error);
+            var runner = dev.Gpu is null ? PipelineRunner.Cpu : PipelineRunner.On(dev.Gpu);
             var report = DatasetPreprocessor.Run(cases, p, outDir, pr.GetValue(cache) ?? Path.Combine(outDir, ".cache"),
-                pr.GetValue(augment), pr.GetValue(seed), quietRun ? null : msg => Console.Error.WriteLine(msg));
+                pr.GetValue(augment), pr.GetValue(seed), quietRun ? null : msg => Console.Error.WriteLine(msg), runner);
             if (pr.GetValue(json))
                 CommonOptions.PrintJson(new
                 {
@@ -47,10 +48,13 @@ public static class PreprocessCommand
                     pipeline_hash = report.PipelineHash,
                     random_steps_applied = report.RandomStepsApplied,
                     outputs = report.Outputs,
+                    device = dev.Name,
+                    cpu_steps = report.CpuSteps,
                 });
             else
                 Console.WriteLine($"{report.Cases} case(s) → {outDir}: {report.CacheMisses} computed, {report.CacheHits} from cache; pipeline {report.PipelineHash[..12]}"
-                    + (report.RandomStepsApplied ? ", random steps applied" : ""));
+                    + (report.RandomStepsApplied ? ", random steps applied" : "") + $"; on {dev.Name}"
+                    + (report.CpuSteps.Count > 0 ? $" ({string.Join(", ", report.CpuSteps)} on the CPU)" : ""));
             return CliApp.Ok;
         });
         return cmd;

@@ -4,6 +4,8 @@ using System.Text;
 using TTL.Analysis.Activations;
 using TTL.Analysis.Plots;
 using TTL.Analysis.Svcca;
+using TTL.Analysis.Svcca.Cpu;
+using TTL.Analysis.Svcca.Cuda;
 
 namespace TTL.Cli.Commands;
 
@@ -38,10 +40,12 @@ public static class SvccaCommand
         var outDir = new Option<string?>("--out") { Description = "folder for svcca.json, cca.csv and cca.svg" };
         var json = CommonOptions.Json();
         var threads = CommonOptions.Threads();
+        var device = CommonOptions.Device();
+        device.Description = "where the scatter accumulation and the decompositions run: cpu, cuda, cuda:N or auto (activations are computed on the CPU)";
         var cmd = new Command("svcca", "SVCCA / PWCCA / CKA with a random baseline: between two activation files, or block by block between two models on a dataset")
         {
             actsA, actsB, modelA, modelB, arch, blocks, data, maxCases, within, search, positions,
-            tensor, variance, keep, epsilon, pool, maxSamples, minibatch, baselineRows, seed, outDir, json, threads,
+            tensor, variance, keep, epsilon, pool, maxSamples, minibatch, baselineRows, seed, outDir, json, threads, device,
         };
         cmd.SetAction(pr =>
         {
@@ -66,6 +70,8 @@ public static class SvccaCommand
             if (pr.GetValue(minibatch) is < 4) throw new UsageException("--minibatch-cka needs minibatches of at least 4 samples");
             if (pr.GetValue(baselineRows) < 2) throw new UsageException("--baseline-rows must be at least 2");
             TTL.Torch.torch.set_num_threads(t);
+            using var dev = DeviceChoice.Open(pr.GetValue(device)!, Console.Error);
+            ISvccaBackend backend = dev.Gpu is null ? CpuSvccaBackend.Instance : new GpuSvccaBackend(dev.Gpu);
             bool files = pr.GetValue(actsA) is not null || pr.GetValue(actsB) is not null;
             bool models = pr.GetValue(modelA) is not null || pr.GetValue(modelB) is not null || pr.GetValue(search) is not null;
             if (files == models) throw new UsageException("give --acts-a and --acts-b (activation files) or --a with --b, --within or --search, and --data (models)");
@@ -77,7 +83,7 @@ public static class SvccaCommand
                 int modes = (pr.GetValue(modelB) is not null ? 1 : 0) + (pr.GetValue(within) ? 1 : 0) + (pr.GetValue(search) is not null ? 1 : 0);
                 if (modes != 1) throw new UsageException("with --a give exactly one of --b, --within, --search");
                 var request = new SvccaModels.Request(pr.GetValue(modelA)!, pr.GetValue(arch), pr.GetValue(blocks)!, pr.GetValue(data)!,
-                    pr.GetValue(maxCases), pr.GetValue(positions), options, pr.GetValue(seed), t, pr.GetValue(outDir), pr.GetValue(json));
+                    pr.GetValue(maxCases), pr.GetValue(positions), options, pr.GetValue(seed), t, pr.GetValue(outDir), pr.GetValue(json), backend, dev.Name);
                 if (pr.GetValue(within)) return SvccaModels.RunWithin(request);
                 if (pr.GetValue(search) is string searchDir) return SvccaModels.RunSearch(request, searchDir);
                 return SvccaModels.Run(request, pr.GetValue(modelB)!);
@@ -100,9 +106,10 @@ public static class SvccaCommand
                 MinibatchCka = pr.GetValue(minibatch) is not null,
                 BlockRows = pr.GetValue(minibatch) ?? new AccumulatorOptions().BlockRows,
             };
-            var result = SvccaAnalysis.Compare(a, b, options, acc);
-            var (baseline, n) = SvccaAnalysis.Baseline(result, options, s, pr.GetValue(baselineRows), acc with { MinibatchCka = false });
+            var result = SvccaAnalysis.Compare(a, b, options, acc, backend);
+            var (baseline, n) = SvccaAnalysis.Baseline(result, options, s, pr.GetValue(baselineRows), acc with { MinibatchCka = false }, backend);
             var doc = Document(result, baseline, n, a, b, s);
+            doc["device"] = dev.Name;
             if (pr.GetValue(outDir) is string dir) WriteOutputs(dir, doc, result, baseline);
             if (pr.GetValue(json)) CommonOptions.PrintJson(doc);
             else Print(result, baseline, n, pr.GetValue(outDir));

@@ -20,13 +20,13 @@ namespace TTL.Cli.Commands;
 /// </summary>
 public static class SvccaModels
 {
-    /// <summary>What every model comparison takes.</summary>
+    /// <summary>What every model comparison takes; <see cref="Backend"/> runs the statistics on <see cref="Device"/>.</summary>
     public sealed record Request(string A, string? Arch, string Blocks, string Data, int? MaxCases, int Positions,
-        SvccaOptions Options, long Seed, int Threads, string? OutDir, bool Json);
+        SvccaOptions Options, long Seed, int Threads, string? OutDir, bool Json, ISvccaBackend Backend, string Device);
 
     public static int Run(Request q, string b)
     {
-        var (a, arch, blocks, data, maxCases, positions, options, seed, threads, outDir, json) = q;
+        var (a, arch, blocks, data, maxCases, positions, options, seed, threads, outDir, json, backend, device) = q;
         using var ma = Load(a, arch, out var pipelineA);
         using var mb = Load(b, arch, out var pipelineB);
         var pipeline = pipelineB ?? pipelineA ?? new Pipeline([]);
@@ -37,7 +37,7 @@ public static class SvccaModels
 
         var cases = Cases(data, maxCases);
         var results = Usage(() => BlockComparison.Compare(netA, netB, wanted, Inputs(cases, pipeline), options, positions, seed,
-            accumulator: new AccumulatorOptions { Threads = threads }));
+            backend, new AccumulatorOptions { Threads = threads }));
 
         var rows = results.Select(r => new Dictionary<string, object?>
         {
@@ -54,7 +54,7 @@ public static class SvccaModels
             ["baseline_mean_cca"] = r.Baseline.MeanCca,
             ["cca"] = r.Result.Cca,
         }).ToList();
-        var doc = new Dictionary<string, object?> { ["a"] = a, ["b"] = b, ["data"] = data, ["cases"] = cases.Count, ["seed"] = seed, ["blocks"] = rows };
+        var doc = new Dictionary<string, object?> { ["a"] = a, ["b"] = b, ["data"] = data, ["cases"] = cases.Count, ["seed"] = seed, ["device"] = device, ["blocks"] = rows };
         if (outDir is not null) Write(outDir, doc, results);
         if (json) CommonOptions.PrintJson(doc);
         else
@@ -97,7 +97,7 @@ public static class SvccaModels
         var net = m.Network;
         var wanted = Blocks(q.Blocks, net.CutPoints);
         var results = Usage(() => BlockComparison.Within(net, wanted, Inputs(Cases(q.Data, q.MaxCases), pipeline ?? new Pipeline([])),
-            q.Options, q.Positions, q.Seed, accumulator: new AccumulatorOptions { Threads = q.Threads }));
+            q.Options, q.Positions, q.Seed, q.Backend, new AccumulatorOptions { Threads = q.Threads }));
         var names = wanted.Select(w => net.ResolveCut(w).Name).ToList();
         int n = names.Count;
         var cca = new double[n, n];
@@ -106,7 +106,7 @@ public static class SvccaModels
             for (int j = 0; j < n; j++) { cca[i, j] = results[i, j].MeanCca; cka[i, j] = results[i, j].Cka; }
         var doc = new Dictionary<string, object?>
         {
-            ["model"] = q.A, ["blocks"] = names,
+            ["model"] = q.A, ["device"] = q.Device, ["blocks"] = names,
             ["mean_cca"] = Rows(cca), ["cka"] = Rows(cka), ["pwcca"] = Rows(Map(results, r => r.Pwcca)),
         };
         if (q.OutDir is string dir)
@@ -146,14 +146,14 @@ public static class SvccaModels
             using var tuned = Load(trial, null, out var pipeline);
             var cut = tuned.Network.Cut;
             var r = Usage(() => BlockComparison.Compare(pretrained.Network, tuned.Network, [cut.Name], Inputs(cases, pipeline ?? pipelineA ?? new Pipeline([])),
-                q.Options, q.Positions, q.Seed, accumulator: new AccumulatorOptions { Threads = q.Threads }))[0];
+                q.Options, q.Positions, q.Seed, q.Backend, new AccumulatorOptions { Threads = q.Threads }))[0];
             rows.Add(new() { ["trial"] = Path.GetFileName(trial), ["cut"] = cut.Index, ["block"] = cut.Name, ["n"] = r.Result.N,
                 ["mean_cca"] = r.Result.MeanCca, ["pwcca"] = r.Result.Pwcca, ["cka"] = r.Result.Cka, ["baseline_mean_cca"] = r.Baseline.MeanCca });
             if (!byCut.TryGetValue(cut.Index, out var g)) byCut[cut.Index] = g = (cut.Name, new List<double>(), new List<double>());
             g.Cca.Add(r.Result.MeanCca);
             g.Cka.Add(r.Result.Cka);
         }
-        var doc = new Dictionary<string, object?> { ["pretrained"] = q.A, ["search"] = searchDir, ["trials"] = rows };
+        var doc = new Dictionary<string, object?> { ["pretrained"] = q.A, ["search"] = searchDir, ["device"] = q.Device, ["trials"] = rows };
         if (q.OutDir is string dir)
         {
             Directory.CreateDirectory(dir);

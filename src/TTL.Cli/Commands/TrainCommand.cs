@@ -16,7 +16,7 @@ public static class TrainCommand
         var resume = new Option<bool>("--resume") { Description = "continue the run in --out from its last.ckpt, exactly as if it had not stopped" };
         var threads = new Option<int?>("--threads") { Description = "CPU threads (default: the config's, else all cores)" };
         var seed = new Option<long?>("--seed") { Description = "random seed (default: the config's)" };
-        var device = new Option<string?>("--device") { Description = "cpu or auto (default: the config's)" };
+        var device = new Option<string?>("--device") { Description = "cpu, cuda, cuda:N or auto (default: the config's); cuda needs a libtorch built with CUDA" };
         var nproc = NprocOption("train");
         var json = CommonOptions.Json();
         var quiet = CommonOptions.Quiet();
@@ -29,7 +29,7 @@ public static class TrainCommand
             if (pr.GetValue(seed) is long s) overrides.Add($"seed={s}");
             if (pr.GetValue(device) is string d) overrides.Add($"device={d}");
             var cfg = Load(pr.GetValue(config)!, overrides);
-            CheckDevice(cfg.Device);
+            CheckDevice(cfg.Device, distributed: pr.GetValue(nproc) is > 1 || LaunchEnvironment.FromProcess().IsDistributed);
             if (Launch(pr.GetValue(nproc)) is int code) return code;
             bool quietRun = pr.GetValue(quiet) || pr.GetValue(json);
             using var dist = DistributedContext.Join(LaunchEnvironment.FromProcess(), TimeSpan.FromSeconds(cfg.Distributed.TimeoutS));
@@ -95,12 +95,22 @@ public static class TrainCommand
         }
     }
 
-    public static void CheckDevice(string device)
+    /// <summary>
+    /// Refuses a training device this build cannot use: CUDA needs the shim built against a CUDA
+    /// libtorch (Debian's is a CPU build), and data-parallel training runs over Gloo on the CPU only
+    /// (NCCL process groups are not built).
+    /// </summary>
+    public static void CheckDevice(string device, bool distributed = false)
     {
-        // Training runs on the CPU in this build; a CUDA build of the shim is the CUDA issue's work.
-        if (device == "cpu" || (device == "auto" && !TTL.Torch.torch.cuda.is_available())) return;
-        if (device == "auto" || device.StartsWith("cuda", StringComparison.Ordinal))
-            throw new UsageException($"--device {device}: training on CUDA is not available in this build; use cpu");
-        throw new UsageException($"--device {device}: expected cpu, auto, cuda or cuda:N");
+        TTL.Torch.Device d;
+        try { d = device == "auto" ? TTL.Torch.Device.CPU : TTL.Torch.Device.Parse(device); }
+        catch (ArgumentException) { throw new UsageException($"--device {device}: expected cpu, auto, cuda or cuda:N"); }
+        bool cuda = TTL.Torch.torch.cuda.is_available();
+        if (!d.IsCuda && !(device == "auto" && cuda)) return;
+        if (!cuda)
+            throw new UsageException($"--device {device}: training on CUDA needs libtorch built with CUDA, and this one ({TTL.Torch.torch.version}) is a CPU build; " +
+                "use cpu (data.device: cuda still runs the preprocessing pipeline on a GPU)");
+        if (distributed)
+            throw new UsageException($"--device {device}: data-parallel training on CUDA needs NCCL process groups, which this build does not have; use one process or cpu");
     }
 }

@@ -40,7 +40,48 @@ public sealed unsafe class CudaDriver
             if (!Lib.IsLoaded) return "no CUDA driver: " + Lib.Absence;
             var (code, devices) = _init.Value;
             if (code != 0) return $"CUDA driver at {Lib.Path} did not initialise: {Describe(code)}";
+            if (IsSimulator) return $"CUDA simulator at {Lib.Path}: {devices} simulated device{(devices == 1 ? "" : "s")}, not a GPU";
             return $"CUDA driver {VersionText} at {Lib.Path}: {devices} device{(devices == 1 ? "" : "s")}";
+        }
+    }
+
+    /// <summary>
+    /// The simulator's description of itself when the library loaded is the toolkit's CUDA
+    /// simulator (native/cudasim, a test double that runs the kernels on the host CPU), else null.
+    /// It is never chosen silently: only <c>TTL_CUDA_LIB_DIR</c> pointing at it loads it.
+    /// </summary>
+    public string? SimulatorIdentity
+    {
+        get
+        {
+            var f = Lib.Export("ttlsim_identity");
+            return f == IntPtr.Zero ? null : Marshal.PtrToStringUTF8((IntPtr)((delegate* unmanaged<byte*>)f)());
+        }
+    }
+
+    public bool IsSimulator => Lib.Export("ttlsim_identity") != IntPtr.Zero;
+
+    /// <summary>
+    /// Throws unless the simulator was built from these kernel sources (by SHA-256): a simulator
+    /// built from other sources would run other kernels than the ones NVRTC compiles here.
+    /// </summary>
+    public void EnsureSimulatorBuiltFrom(string file, string text)
+    {
+        var f = Lib.Export("ttlsim_source_sha256");
+        if (f == IntPtr.Zero) return;
+        var name = Marshal.StringToCoTaskMemUTF8(file);
+        try
+        {
+            var built = Marshal.PtrToStringUTF8((IntPtr)((delegate* unmanaged<IntPtr, byte*>)f)(name));
+            var here = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)));
+            if (built != here)
+                throw new CudaException(built is null
+                    ? $"the CUDA simulator at {Lib.Path} was built without {file}; rebuild it (build/native)"
+                    : $"the CUDA simulator at {Lib.Path} was built from another version of {file}; rebuild it (build/native)");
+        }
+        finally
+        {
+            Marshal.FreeCoTaskMem(name);
         }
     }
 
@@ -88,7 +129,16 @@ public sealed unsafe class CudaDriver
         if (code != 0) throw Error(code, call);
     }
 
-    internal CudaException Error(int code, string call) => new(call, code, ErrorName(code), ErrorString(code));
+    internal CudaException Error(int code, string call) => new(call, code, ErrorName(code), ErrorString(code), Detail());
+
+    /// <summary>What the simulator knows about the failure beyond its code (kernel, block, thread, address); null from a real driver.</summary>
+    private string? Detail()
+    {
+        var f = Lib.Export("ttlsim_last_error");
+        if (f == IntPtr.Zero) return null;
+        var text = Marshal.PtrToStringUTF8((IntPtr)((delegate* unmanaged<byte*>)f)());
+        return string.IsNullOrEmpty(text) ? null : "simulator: " + text;
+    }
 
     private string Describe(int code) => $"{ErrorName(code)} ({code}): {ErrorString(code)}";
 

@@ -2,13 +2,12 @@ using System.Text;
 
 namespace TTL.Cuda.Driver;
 
-/// <summary>Grid or block dimensions.</summary>
-public readonly record struct Dim3(uint X, uint Y = 1, uint Z = 1)
-{
-    public static implicit operator Dim3(uint x) => new(x);
-
-    public static implicit operator Dim3(int x) => new(checked((uint)x));
-}
+/// <summary>
+/// Grid or block dimensions. Deliberately without implicit conversions from numbers: with them a
+/// work count (a uint) passed to <see cref="GpuDevice.Launch(Kernels.KernelCall, long, uint, uint)"/>
+/// bound to the explicit-grid overload instead and launched one block per item.
+/// </summary>
+public readonly record struct Dim3(uint X, uint Y = 1, uint Z = 1);
 
 /// <summary>CUjit_option values the loader passes (cuda.h).</summary>
 public enum JitOption

@@ -6,36 +6,36 @@ namespace TTL.Imaging.Augmentation;
 /// <summary>Random intensity augmentations (images only; labels are never touched).</summary>
 public static class IntensityAugment
 {
-    private const int NoiseBlock = 1 << 16;
+    private const int NoiseGroups = 1 << 14; // groups of 4 voxels per parallel slab
 
     /// <summary>
-    /// Adds N(mean, std²) noise. Each block of voxels draws from its own generator seeded from
-    /// (seed, block), so the noise is the same whatever the thread count.
+    /// Adds N(mean, std²) noise drawn by Philox4x32-10 keyed by <paramref name="seed"/>
+    /// (<see cref="TTL.Cuda.Random.Philox4x32"/>): voxel i's noise is a function of (seed, i) alone,
+    /// so it is the same whatever the thread count, and the GPU's noise kernel
+    /// (<see cref="Cuda.GpuIntensity.GaussianNoise"/>) adds the same values.
     /// </summary>
     public static void GaussianNoise(Span<float> x, double mean, double std, int seed)
     {
+        float m = (float)mean, sd = (float)std;
+        ulong key = (uint)seed;
         unsafe
         {
             fixed (float* p = x)
             {
                 nint ptr = (nint)p;
                 int len = x.Length;
-                int blocks = (len + NoiseBlock - 1) / NoiseBlock;
-                Parallelism.ForSlabs(blocks, 1, (from, to) =>
+                long groups = (len + 3L) / 4;
+                Parallelism.ForSlabs(groups, NoiseGroups, (from, to) =>
                 {
-                    for (long b = from; b < to; b++)
+                    var s = new Span<float>((float*)ptr, len);
+                    for (long g = from; g < to; g++)
                     {
-                        int start = (int)(b * NoiseBlock), count = Math.Min(NoiseBlock, len - start);
-                        var s = new Span<float>((float*)ptr + start, count);
-                        var rng = new Random(SeedMix.Derive(seed, b));
-                        for (int i = 0; i < count; i += 2)
-                        {
-                            // Box–Muller: two independent normals per pair of uniforms.
-                            double u1 = 1.0 - rng.NextDouble(), u2 = rng.NextDouble();
-                            double r = Math.Sqrt(-2.0 * Math.Log(u1)), t = 2 * Math.PI * u2;
-                            s[i] += (float)(mean + std * r * Math.Cos(t));
-                            if (i + 1 < count) s[i + 1] += (float)(mean + std * r * Math.Sin(t));
-                        }
+                        var (z0, z1, z2, z3) = TTL.Cuda.Random.Philox4x32.Normals(key, 0, (uint)g);
+                        int at = (int)(4 * g);
+                        s[at] += m + sd * z0;
+                        if (at + 1 < len) s[at + 1] += m + sd * z1;
+                        if (at + 2 < len) s[at + 2] += m + sd * z2;
+                        if (at + 3 < len) s[at + 3] += m + sd * z3;
                     }
                 });
             }

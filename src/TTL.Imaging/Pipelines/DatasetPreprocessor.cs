@@ -6,9 +6,9 @@ using TTL.Imaging.Pipelines.Transforms;
 
 namespace TTL.Imaging.Pipelines;
 
-/// <summary>What a preprocessing run did.</summary>
+/// <summary>What a preprocessing run did; <see cref="CpuSteps"/> names steps that ran on the CPU although a GPU was given.</summary>
 public sealed record PreprocessReport(int Cases, int CacheHits, int CacheMisses, string PipelineHash, bool RandomStepsApplied,
-    IReadOnlyList<string> Outputs, string ResolvedPipeline);
+    IReadOnlyList<string> Outputs, string ResolvedPipeline, IReadOnlyList<string> CpuSteps);
 
 /// <summary>
 /// Applies a pipeline to a dataset: a folder of NIfTI files (images only) or an MSD
@@ -51,8 +51,9 @@ public static class DatasetPreprocessor
     /// Fills in dataset statistics that steps left open (ct_normalize without numbers) from the
     /// training cases' foreground, after the steps that precede them.
     /// </summary>
-    public static Pipeline Resolve(Pipeline pipeline, IReadOnlyList<DatasetCase> cases, PipelineCache? cache = null)
+    public static Pipeline Resolve(Pipeline pipeline, IReadOnlyList<DatasetCase> cases, PipelineCache? cache = null, PipelineRunner? runner = null)
     {
+        runner ??= PipelineRunner.Cpu;
         var steps = pipeline.Steps.ToList();
         for (int n = 0; n < steps.Count; n++)
         {
@@ -63,7 +64,7 @@ public static class DatasetPreprocessor
             foreach (var c in cases.Where(c => IsTraining(c) && c.LabelFile is not null))
             {
                 // Through the cache, so a second run does not redo the steps before ct_normalize.
-                var s = cache is null ? before.ApplyDeterministic(CaseLoader.Load(c)) : cache.GetOrCompute(before, c, () => CaseLoader.Load(c)).Sample;
+                var s = cache is null ? runner.ApplyDeterministic(before, CaseLoader.Load(c)) : cache.GetOrCompute(before, c, () => CaseLoader.Load(c), runner).Sample;
                 stats.Add(s.Image, s.Label!);
             }
             if (stats.Cases == 0) throw new InvalidDataException("ct_normalize needs training cases with labels to compute its statistics");
@@ -72,10 +73,12 @@ public static class DatasetPreprocessor
         return new Pipeline(steps);
     }
 
+    /// <summary>Runs the pipeline over the cases on <paramref name="runner"/>'s device (default: the CPU).</summary>
     public static PreprocessReport Run(IReadOnlyList<DatasetCase> cases, Pipeline pipeline, string outDir, string cacheDir,
-        bool applyRandom, long seed, Action<string>? progress = null)
+        bool applyRandom, long seed, Action<string>? progress = null, PipelineRunner? runner = null)
     {
-        pipeline = Resolve(pipeline, cases, new PipelineCache(cacheDir));
+        runner ??= PipelineRunner.Cpu;
+        pipeline = Resolve(pipeline, cases, new PipelineCache(cacheDir), runner);
         Directory.CreateDirectory(outDir);
         var cache = new PipelineCache(cacheDir);
         var outputs = new List<string>();
@@ -83,8 +86,8 @@ public static class DatasetPreprocessor
         var tests = new JsonArray();
         foreach (var c in cases)
         {
-            var (sample, hit) = cache.GetOrCompute(pipeline, c, () => CaseLoader.Load(c));
-            if (applyRandom) sample = pipeline.ApplyRandom(sample, seed);
+            var (sample, hit) = cache.GetOrCompute(pipeline, c, () => CaseLoader.Load(c), runner);
+            if (applyRandom) sample = runner.ApplyRandom(pipeline, sample, seed);
             string imgRel = Path.Combine(IsTraining(c) ? "imagesTr" : "imagesTs", c.Id + ".nii.gz");
             Write(sample.Image, Path.Combine(outDir, imgRel), NiftiDataType.Float32);
             outputs.Add(imgRel);
@@ -104,7 +107,8 @@ public static class DatasetPreprocessor
         WriteText(Path.Combine(outDir, "pipeline.yaml"), yaml);
         var ds = new JsonObject { ["training"] = entries, ["test"] = tests, ["pipeline"] = "pipeline.yaml", ["pipeline_hash"] = pipeline.DeterministicHash() };
         WriteText(Path.Combine(outDir, "dataset.json"), ds.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-        return new PreprocessReport(cases.Count, cache.Hits, cache.Misses, pipeline.DeterministicHash(), applyRandom, outputs, yaml);
+        var cpuSteps = applyRandom ? runner.CpuSteps(pipeline) : runner.CpuSteps(new Pipeline(pipeline.DeterministicSteps.ToList()));
+        return new PreprocessReport(cases.Count, cache.Hits, cache.Misses, pipeline.DeterministicHash(), applyRandom, outputs, yaml, cpuSteps);
     }
 
     private static void Write(Volume v, string path, NiftiDataType type)

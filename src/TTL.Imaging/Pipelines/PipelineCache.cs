@@ -33,11 +33,15 @@ public sealed class PipelineCache(string directory)
     }
 
     /// <summary>The cached result for a dataset case (keyed by its image and label files), or the computed one.</summary>
-    public (Sample Sample, bool Hit) GetOrCompute(Pipeline pipeline, Datasets.DatasetCase c, Func<Sample> load) =>
-        GetOrCompute(pipeline, Datasets.CaseLoader.Files(c), c.Id, load);
+    public (Sample Sample, bool Hit) GetOrCompute(Pipeline pipeline, Datasets.DatasetCase c, Func<Sample> load, PipelineRunner? runner = null) =>
+        GetOrCompute(pipeline, Datasets.CaseLoader.Files(c), c.Id, load, runner);
 
-    /// <summary>The cached result for the files, or the computed one (then stored).</summary>
-    public (Sample Sample, bool Hit) GetOrCompute(Pipeline pipeline, string?[] files, string id, Func<Sample> load)
+    /// <summary>
+    /// The cached result for the files, or the computed one (then stored), computed by
+    /// <paramref name="runner"/> (default: the CPU). The key does not name the device: the GPU's
+    /// result is the CPU's within the kernels' tolerances, so either may serve the other.
+    /// </summary>
+    public (Sample Sample, bool Hit) GetOrCompute(Pipeline pipeline, string?[] files, string id, Func<Sample> load, PipelineRunner? runner = null)
     {
         System.IO.Directory.CreateDirectory(Directory);
         string key = Key(pipeline.DeterministicHash(), files);
@@ -47,7 +51,7 @@ public sealed class PipelineCache(string directory)
             Interlocked.Increment(ref _hits);
             return (cached, true);
         }
-        var result = pipeline.ApplyDeterministic(load());
+        var result = (runner ?? PipelineRunner.Cpu).ApplyDeterministic(pipeline, load());
         VolumeCacheFile.Write(path, result);
         Interlocked.Increment(ref _misses);
         return (result, false);

@@ -55,6 +55,8 @@ internal static unsafe class NativeMethods
     [DllImport(Lib)] internal static extern int ttl_get_num_threads();
     [DllImport(Lib)] internal static extern int ttl_manual_seed(ulong seed);
     [DllImport(Lib)] internal static extern int ttl_set_grad_enabled(int enabled);
+    [DllImport(Lib)] internal static extern int ttl_autocast_enter(int device, int dtype, out int prevEnabled, out int prevDtype);
+    [DllImport(Lib)] internal static extern int ttl_autocast_exit(int device, int prevEnabled, int prevDtype);
     [DllImport(Lib)] internal static extern int ttl_is_grad_enabled();
     [DllImport(Lib)] internal static extern void ttl_free_array(IntPtr p, int tag);
 

@@ -18,6 +18,8 @@ public sealed record DataConfig
     public string? Cache { get; init; }
     /// <summary>Segmentation patches: fraction centred on foreground.</summary>
     public double ForegroundRatio { get; init; } = 0.33;
+    /// <summary>Where the pipeline's steps run: cpu, or cuda / cuda:N (TTL.Cuda's kernels, with the CPU steps' results).</summary>
+    public string Device { get; init; } = "cpu";
 }
 
 /// <summary>kfold (folds, fold, seed from the experiment), column (a split column) or lists (train/val ids).</summary>
@@ -104,6 +106,8 @@ public sealed record TrainConfig
     /// used for model selection): test.json and test_cases.csv in the run directory.
     /// </summary>
     public bool EvaluateTest { get; init; }
+    /// <summary>Mixed precision: none, bf16 (autocast to bfloat16) or fp16 (autocast to float16 with loss scaling; CUDA only).</summary>
+    public string Amp { get; init; } = "none";
 }
 
 /// <summary>
@@ -201,6 +205,15 @@ public sealed record ExperimentConfig
         if (!(Distributed.BucketMb > 0)) throw new InvalidDataException($"{name}: distributed.bucket_mb must be positive");
         if (!(Distributed.TimeoutS > 0)) throw new InvalidDataException($"{name}: distributed.timeout_s must be positive");
         if (Data.Split.Kind is not ("kfold" or "column" or "lists")) throw new InvalidDataException($"{name}: data.split.kind '{Data.Split.Kind}' is not kfold, column or lists");
+        if (Train.Amp is not ("none" or "bf16" or "fp16")) throw new InvalidDataException($"{name}: train.amp '{Train.Amp}' is not none, bf16 or fp16");
+        if (Device != "auto" && !IsDevice(Device)) throw new InvalidDataException($"{name}: device '{Device}' is not cpu, auto, cuda or cuda:N");
+        if (!IsDevice(Data.Device)) throw new InvalidDataException($"{name}: data.device '{Data.Device}' is not cpu, cuda or cuda:N");
+    }
+
+    private static bool IsDevice(string text)
+    {
+        try { TTL.Torch.Device.Parse(text); return true; }
+        catch (ArgumentException) { return false; }
     }
 
     /// <summary>The resolved configuration as YAML (what a run directory stores).</summary>

@@ -21,8 +21,8 @@ public sealed class Batch : IDisposable
 
     public int Count => Ids.Count;
 
-    /// <summary>Stacks samples of one shape; a different shape is an error naming the case.</summary>
-    public static Batch Collate(IReadOnlyList<PreparedSample> samples)
+    /// <summary>Stacks samples of one shape on <paramref name="device"/> (default: the CPU); a different shape is an error naming the case.</summary>
+    public static Batch Collate(IReadOnlyList<PreparedSample> samples, Device? device = null)
     {
         var first = samples[0];
         long voxels = (long)first.Shape[0] * first.Shape[1] * first.Shape[2];
@@ -46,6 +46,13 @@ public sealed class Batch : IDisposable
         var targetTensor = segmentation
             ? torch.tensor(targets, samples.Count, first.Shape[0], first.Shape[1], first.Shape[2])
             : torch.tensor(targets, samples.Count);
+        if (device is { IsCuda: true } d)
+        {
+            var (onImages, onTargets) = (imageTensor.to(d), targetTensor.to(d));
+            imageTensor.Dispose();
+            targetTensor.Dispose();
+            (imageTensor, targetTensor) = (onImages, onTargets);
+        }
         return new Batch(imageTensor, targetTensor, samples.Select(s => s.Id).ToList());
     }
 

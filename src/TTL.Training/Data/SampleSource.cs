@@ -21,11 +21,14 @@ public sealed class SampleSource
     private readonly PipelineCache? _disk;
     private readonly ConcurrentDictionary<int, Lazy<Sample>> _memory = new();
     private readonly long _memoryBudget;
+    private readonly PipelineRunner _runner;
     private long _memoryUsed;
 
+    /// <param name="runner">Where the pipeline's steps run (default: the CPU); the results are the same.</param>
     public SampleSource(IReadOnlyList<DatasetCase> cases, Pipeline? pipeline, string? cacheDir, bool segmentation,
-        int[]? patchSize, double foregroundRatio, long memoryBudgetBytes = 4L << 30)
+        int[]? patchSize, double foregroundRatio, long memoryBudgetBytes = 4L << 30, PipelineRunner? runner = null)
     {
+        _runner = runner ?? PipelineRunner.Cpu;
         _cases = cases;
         _pipeline = pipeline ?? new Pipeline([]);
         _disk = cacheDir is null ? null : new PipelineCache(cacheDir);
@@ -40,6 +43,7 @@ public sealed class SampleSource
     public int[]? PatchSize { get; }
     public double ForegroundRatio { get; }
     public IReadOnlyList<DatasetCase> Cases => _cases;
+    public PipelineRunner Runner => _runner;
 
     /// <summary>The deterministic result for a case (shared: do not modify).</summary>
     public Sample Deterministic(int caseIndex)
@@ -47,8 +51,8 @@ public sealed class SampleSource
         if (_memory.TryGetValue(caseIndex, out var cached)) return cached.Value;
         var c = _cases[caseIndex];
         Sample Compute() => _disk is null
-            ? _pipeline.ApplyDeterministic(CaseLoader.Load(c))
-            : _disk.GetOrCompute(_pipeline, c, () => CaseLoader.Load(c)).Sample;
+            ? _runner.ApplyDeterministic(_pipeline, CaseLoader.Load(c))
+            : _disk.GetOrCompute(_pipeline, c, () => CaseLoader.Load(c), _runner).Sample;
         if (Interlocked.Read(ref _memoryUsed) >= _memoryBudget) return Compute();
         var lazy = _memory.GetOrAdd(caseIndex, _ => new Lazy<Sample>(() =>
         {
@@ -66,7 +70,7 @@ public sealed class SampleSource
         var deterministic = Deterministic(caseIndex);
         var s = deterministic;
         if (train && _pipeline.RandomSteps.Any())
-            s = _pipeline.ApplyRandom(new Sample(Clone(s.Image), s.Label is null ? null : Clone(s.Label), s.Id), itemSeed);
+            s = _runner.ApplyRandom(_pipeline, new Sample(Clone(s.Image), s.Label is null ? null : Clone(s.Label), s.Id), itemSeed);
         Volume image = s.Image, label = s.Label!;
         if (train && Segmentation && PatchSize is not null)
         {

@@ -66,6 +66,36 @@ public class ModelSvccaCliTests
         Assert.True(o.GetProperty("mean_cca").GetDouble() > o.GetProperty("baseline_mean_cca").GetDouble(), o.ToString());
     }
 
+    [GpuFact]
+    [Trait("Category", "Gpu")]
+    public void Cuda_model_comparison_equals_the_cpu()
+    {
+        // Activations come from the CPU libtorch either way; the accumulation and analysis run on the device.
+        using var dir = new TempDir();
+        string data = WriteDataset(dir, cases: 2);
+        WriteWeights(dir.File("a.safetensors"), 1);
+        WriteWeights(dir.File("b.safetensors"), 2);
+        JsonElement Run(string device)
+        {
+            var r = Ttl.Run("svcca", "--a", dir.File("a.safetensors"), "--b", dir.File("b.safetensors"), "--arch", "resnet10", "--data", data,
+                "--blocks", "layer1.0,layer2.0", "--positions", "150", "--json", "--threads", "2", "--device", device);
+            Assert.True(r.ExitCode == 0, r.Stderr);
+            return JsonDocument.Parse(r.Stdout).RootElement;
+        }
+        var cpu = Run("cpu");
+        var gpu = Run("cuda");
+        Assert.StartsWith("cuda:0", gpu.GetProperty("device").GetString());
+        var cb = cpu.GetProperty("blocks").EnumerateArray().ToList();
+        var gb = gpu.GetProperty("blocks").EnumerateArray().ToList();
+        Assert.Equal(cb.Count, gb.Count);
+        for (int i = 0; i < cb.Count; i++)
+        {
+            Assert.Equal(cb[i].GetProperty("kept_a").GetInt32(), gb[i].GetProperty("kept_a").GetInt32());
+            foreach (var key in new[] { "mean_cca", "pwcca", "cka", "baseline_mean_cca" })
+                Assert.True(Math.Abs(cb[i].GetProperty(key).GetDouble() - gb[i].GetProperty(key).GetDouble()) <= 1e-5, $"{key}: {cb[i]} vs {gb[i]}");
+        }
+    }
+
     [Fact]
     public void WithinOneModelGivesASymmetricHeatmapWithOnesOnTheDiagonal()
     {

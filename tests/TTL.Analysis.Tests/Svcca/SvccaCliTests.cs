@@ -93,3 +93,47 @@ public class SvccaCliTests
         Assert.Equal(2, r.ExitCode);
     }
 }
+
+/// <summary>`ttl svcca --device cuda` (a GPU, or the CUDA simulator in build/test) against the CPU: coefficients within 1e-5.</summary>
+[Trait("Category", "Gpu")]
+public class SvccaDeviceCliTests
+{
+    private static void SameWithin(JsonElement cpu, JsonElement gpu, string key, double tolerance)
+    {
+        var c = cpu.GetProperty(key);
+        var g = gpu.GetProperty(key);
+        if (c.ValueKind == JsonValueKind.Array)
+        {
+            var cv = c.EnumerateArray().Select(e => e.GetDouble()).ToArray();
+            var gv = g.EnumerateArray().Select(e => e.GetDouble()).ToArray();
+            Assert.Equal(cv.Length, gv.Length);
+            for (int i = 0; i < cv.Length; i++) Assert.True(Math.Abs(cv[i] - gv[i]) <= tolerance, $"{key}[{i}]: cpu {cv[i]:R}, cuda {gv[i]:R}");
+        }
+        else Assert.True(Math.Abs(c.GetDouble() - g.GetDouble()) <= tolerance, $"{key}: cpu {c.GetDouble():R}, cuda {g.GetDouble():R}");
+    }
+
+    [GpuFact]
+    public void Cuda_svcca_of_activation_files_equals_the_cpu_with_a_5d_input_and_minibatch_cka()
+    {
+        // 5-D activations folded to (batch·positions) × C, odd sizes, minibatch CKA and the baseline.
+        const int batch = 5, ca = 11, cb = 7, s = 3 * 4 * 5;
+        var x = Gaussian(batch * ca * s, 1, 31);
+        var y = Gaussian(batch * cb * s, 1, 32).Select((v, i) => 0.4 * v + 0.8 * x[i % x.Length] + 2).ToArray();
+        using var dir = new TempDir();
+        Write(dir.File("a.safetensors"), x, batch, ca, 3, 4, 5);
+        Write(dir.File("b.safetensors"), y, batch, cb, 3, 4, 5);
+        CliResult Run(string device) => Ttl.Run("svcca", "--acts-a", dir.File("a.safetensors"), "--acts-b", dir.File("b.safetensors"),
+            "--minibatch-cka", "64", "--baseline-rows", "400", "--seed", "9", "--device", device, "--json");
+        var cpu = Run("cpu");
+        Assert.True(cpu.ExitCode == 0, cpu.Stderr);
+        var gpu = Run("cuda");
+        Assert.True(gpu.ExitCode == 0, gpu.Stderr);
+        var c = JsonDocument.Parse(cpu.Stdout).RootElement;
+        var g = JsonDocument.Parse(gpu.Stdout).RootElement;
+        Assert.StartsWith("cuda:0", g.GetProperty("device").GetString());
+        Assert.Equal(c.GetProperty("kept_a").GetInt32(), g.GetProperty("kept_a").GetInt32());
+        Assert.Equal(c.GetProperty("kept_b").GetInt32(), g.GetProperty("kept_b").GetInt32());
+        foreach (var key in new[] { "cca", "mean_cca", "pwcca", "cka", "cka_minibatch", "baseline_cca", "baseline_mean_cca", "explained_a", "explained_b" })
+            SameWithin(c, g, key, 1e-5);
+    }
+}

@@ -31,11 +31,15 @@ public sealed class KernelsCliTests
             Assert.True(File.Exists(m.GetProperty("cache_file").GetString()), "the build warms the kernel cache");
             var kernels = m.GetProperty("kernels").EnumerateArray().ToArray();
             Assert.Equal(CompiledKernels.Entries[source].Order(), kernels.Select(k => k.GetProperty("name").GetString()!).Order());
-            // With a driver (the GPU host's sm_90 loads both images) every kernel has its registers; without, none has.
+            // With a driver (the GPU host's sm_90 loads both images) every kernel has its registers; without, none has. The
+            // simulator reads them from the cubin NVRTC made; a PTX module's it cannot know (a driver compiles PTX at load).
+            var d = CudaDriver.Default;
+            bool known = d.IsAvailable && !(d.IsSimulator && arch.StartsWith("compute_"));
             foreach (var k in kernels)
-                Assert.Equal(CudaDriver.Default.IsAvailable ? JsonValueKind.Number : JsonValueKind.Null, k.GetProperty("registers").ValueKind);
+                Assert.Equal(known ? JsonValueKind.Number : JsonValueKind.Null, k.GetProperty("registers").ValueKind);
         }
-        if (CudaDriver.Default.IsAvailable) Assert.Equal(JsonValueKind.Null, root.GetProperty("attributes_unavailable").ValueKind);
+        if (CudaDriver.Default.IsSimulator) Assert.Contains("cubins (sm_XX) only", root.GetProperty("attributes_unavailable").GetString());
+        else if (CudaDriver.Default.IsAvailable) Assert.Equal(JsonValueKind.Null, root.GetProperty("attributes_unavailable").ValueKind);
         else Assert.Contains("libcuda", root.GetProperty("attributes_unavailable").GetString());
     }
 
@@ -85,5 +89,46 @@ public sealed class KernelsCliTests
             Assert.Matches(@"^\d+\.\d+$", d.GetProperty("compute_capability").GetString()!);
             Assert.True(d.GetProperty("memory_bytes").GetInt64() > 0);
         }
+    }
+}
+
+/// <summary>The CUDA simulator says what it is wherever a device shows, and is not timed.</summary>
+[Trait("Category", "Gpu")]
+public sealed class SimulatorCliTests
+{
+    [SimulatorFact]
+    public void Info_names_the_simulated_device_and_libraries()
+    {
+        var r = CliProcess.Run("info", "--json");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var cuda = JsonDocument.Parse(r.Stdout).RootElement.GetProperty("cuda");
+        Assert.True(cuda.GetProperty("simulated").GetBoolean());
+        Assert.Contains("not a GPU", cuda.GetProperty("simulator").GetString());
+        Assert.Contains("simulator", cuda.GetProperty("devices")[0].GetProperty("name").GetString());
+        Assert.Equal("simulated", cuda.GetProperty("cublas").GetString());
+        Assert.Equal("simulated", cuda.GetProperty("cusolver").GetString());
+        var text = CliProcess.Run("info");
+        Assert.Contains("CUDA driver    simulated", text.Stdout);
+    }
+
+    [SimulatorFact]
+    public void Bench_kernels_refuses_to_time_the_simulator()
+    {
+        var r = CliProcess.Run("bench", "kernels", "--device", "cuda", "--runs", "1");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("so it is not timed", r.Stderr);
+        Assert.Contains("(CUDA simulator)", r.Stderr);
+    }
+
+    [SimulatorFact]
+    public void Auto_never_picks_the_simulator()
+    {
+        using var tmp = new TempDir();
+        File.WriteAllText(tmp.File("pipeline.yaml"), "transforms:\n- name: zscore\n");
+        Directory.CreateDirectory(tmp.File("in"));
+        Imaging.NiftiWriter.Write(new Imaging.Volume(new float[27], 1, [3, 3, 3], new double[,] { { 1, 0, 0, 0 }, { 0, 1, 0, 0 }, { 0, 0, 1, 0 }, { 0, 0, 0, 1 } }), tmp.File("in/a.nii.gz"));
+        var r = CliProcess.Run("preprocess", "--data", tmp.File("in"), "--pipeline", tmp.File("pipeline.yaml"), "--out", tmp.File("out"), "--device", "auto", "--json");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Equal("cpu", JsonDocument.Parse(r.Stdout).RootElement.GetProperty("device").GetString());
     }
 }

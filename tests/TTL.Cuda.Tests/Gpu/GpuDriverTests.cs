@@ -57,7 +57,7 @@ public sealed class GpuDriverTests
         Assert.Equal("CUDA_ERROR_INVALID_VALUE", e.ErrorName);
     }
 
-    [GpuFact]
+    [GpuTorchFact]
     public void Libtorch_uses_the_primary_context_the_toolkit_retains()
     {
         Assert.True(torch.cuda.is_available(), "the native shim was not built against a CUDA libtorch");

@@ -17,7 +17,7 @@ public sealed class GpuLayoutParityTests
     {
         var v = Gpus.RandomVolume(3, [33, 47, 29], 7, Lps);
         using var g = Gpus.Upload(v);
-        foreach (var target in new[] { "RAS", "LPS", "ASL", "SIP", "PLI", "IRA" })
+        foreach (var target in new[] { "RAS", "LPS", "ASL", "SPR", "PLI", "IRA" })
         {
             var cpu = Orientation.Reorient(v, target);
             using var gpu = GpuLayout.Reorient(g, target);
@@ -26,6 +26,20 @@ public sealed class GpuLayoutParityTests
             Assert.Equal(cpu.Affine, back.Affine);
             Assert.True(cpu.Data.AsSpan().SequenceEqual(back.Data), target);
         }
+    }
+
+    [GpuFact]
+    public void A_transposing_reorientation_with_more_planes_than_a_grid_holds_strides_over_them()
+    {
+        // RSA → RAS swaps j and k: the tiled transpose, over 70,000 (i) planes, more than the 65,535
+        // blocks a grid's z can hold, so blocks take a second plane each.
+        var rsa = new double[,] { { 1, 0, 0, 0 }, { 0, 0, 1, 0 }, { 0, 1, 0, 0 }, { 0, 0, 0, 1 } };
+        var v = Gpus.RandomVolume(1, [70_000, 3, 2], 17, rsa);
+        using var g = Gpus.Upload(v);
+        var cpu = Orientation.Reorient(v, "RAS");
+        using var gpu = GpuLayout.Reorient(g, "RAS");
+        Assert.Equal([70_000, 2, 3], cpu.Shape);
+        Assert.True(cpu.Data.AsSpan().SequenceEqual(gpu.Download().Data));
     }
 
     [GpuFact]

@@ -64,7 +64,7 @@ public sealed class GpuSvccaParityTests
         SameResult(CpuSvccaBackend.Instance.Analyze(cpuM, o with { Keep = 5 }), backend.Analyze(cpuM, o with { Keep = 5 }));
     }
 
-    [GpuFact]
+    [GpuTorchFact]
     public void Cuda_tensors_are_read_in_place_including_column_slices()
     {
         var (a, b) = Activations(2);
@@ -87,6 +87,46 @@ public sealed class GpuSvccaParityTests
         gpu.Add(ta.narrow(0, 1234, Rows - 1234), tb.narrow(0, 1234, Rows - 1234).to(DType.Float32));
         var gpuM = gpu.Finish();
         Gpus.CloseScatter(cpuM.Scatter, gpuM.Scatter, Ca + Cb, 1e-11, "scatter from CUDA tensors");
+    }
+
+    [GpuFact]
+    public void Device_rows_are_read_in_place_through_row_strides_in_float32_and_float64()
+    {
+        // Column slices of wider row-major matrices already on the device: A as float32 with 5 spare
+        // columns per row, B as float64 with 3; added in uneven pieces across blocks.
+        var (a, b) = Activations(4);
+        var options = new AccumulatorOptions { BlockRows = 700 };
+        JointMoments cpuM;
+        using (var cpu = CpuSvccaBackend.Instance.CreateAccumulator(Ca, Cb, options))
+        {
+            cpu.Add(a, b, Rows);
+            cpuM = cpu.Finish();
+        }
+        int lda = Ca + 5, ldb = Cb + 3;
+        var wideA = new float[Rows * lda];
+        var wideB = new double[Rows * ldb];
+        for (int r = 0; r < Rows; r++)
+        {
+            Array.Copy(a, r * Ca, wideA, r * lda, Ca);
+            for (int c = 0; c < Cb; c++) wideB[r * ldb + c] = b[r * Cb + c];
+        }
+        var gpu = Gpus.Device;
+        using var da = gpu.Upload<float>(wideA);
+        using var db = gpu.Upload<double>(wideB);
+        using var db32 = gpu.Upload<float>(wideB.Select(v => (float)v).ToArray());
+        using var acc = (GpuJointMomentAccumulator)new GpuSvccaBackend(gpu).CreateAccumulator(Ca, Cb, options);
+        acc.AddDeviceRows(false, da.Ptr, lda, db32.Ptr, ldb, 1234);
+        acc.AddDeviceRows(false, da.Ptr.Plus<float>(1234L * lda), lda, db32.Ptr.Plus<float>(1234L * ldb), ldb, Rows - 1234);
+        var gpuM = acc.Finish();
+        Assert.Equal(cpuM.N, gpuM.N);
+        Gpus.CloseScatter(cpuM.Scatter, gpuM.Scatter, Ca + Cb, 1e-11, "scatter from strided float32 device rows");
+
+        // float64 rows of both sides (A widened on the host).
+        using var da64 = gpu.Upload<double>(wideA.Select(v => (double)v).ToArray());
+        using var acc64 = (GpuJointMomentAccumulator)new GpuSvccaBackend(gpu).CreateAccumulator(Ca, Cb, options);
+        acc64.AddDeviceRows(true, da64.Ptr, lda, db.Ptr, ldb, Rows);
+        Gpus.CloseScatter(cpuM.Scatter, acc64.Finish().Scatter, Ca + Cb, 1e-11, "scatter from strided float64 device rows");
+        Assert.Throws<ArgumentException>(() => acc64.AddDeviceRows(true, da64.Ptr, Ca - 1, db.Ptr, ldb, 1));
     }
 
     [GpuFact]

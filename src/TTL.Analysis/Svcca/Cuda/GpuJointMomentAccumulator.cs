@@ -85,17 +85,27 @@ public sealed class GpuJointMomentAccumulator : IJointMomentAccumulator
         var da = DeviceView(a, "A");
         var db = DeviceView(b, "B");
         if (da.dtype != db.dtype) db = db.to(da.dtype);
-        bool f64 = da.dtype == DType.Float64;
+        // The kernels take the row strides as int: a view of a > 2^31-element tensor fails here, not silently.
+        AddDeviceRows(da.dtype == DType.Float64, new DevicePtr((ulong)da.data_ptr()), checked((int)da.stride()[0]),
+            new DevicePtr((ulong)db.data_ptr()), checked((int)db.stride()[0]), rows);
+    }
+
+    /// <summary>
+    /// Rows already in device memory, read in place: <paramref name="rows"/> rows of A at
+    /// <paramref name="a"/> (ColumnsA values each, rows <paramref name="lda"/> elements apart) and of
+    /// B likewise, float32 or float64; a column slice of a wider matrix is such a view.
+    /// </summary>
+    public void AddDeviceRows(bool float64, DevicePtr a, int lda, DevicePtr b, int ldb, int rows)
+    {
+        if (lda < ColumnsA || ldb < ColumnsB) throw new ArgumentException($"row strides {lda} and {ldb} are shorter than the rows ({ColumnsA} and {ColumnsB} columns)");
+        long esize = float64 ? 8 : 4;
         for (int r = 0; r < rows;)
         {
             int take = Math.Min(rows - r, _blockRows - _pending);
-            // The kernels take the row strides as int: a view of a > 2^31-element tensor fails here, not silently.
-            int lda = checked((int)da.stride()[0]), ldb = checked((int)db.stride()[0]);
-            long esize = f64 ? 8 : 4;
-            var pa = new DevicePtr((ulong)da.data_ptr() + (ulong)((long)r * lda * esize));
-            var pb = new DevicePtr((ulong)db.data_ptr() + (ulong)((long)r * ldb * esize));
+            var pa = new DevicePtr(a.Address + (ulong)((long)r * lda * esize));
+            var pb = new DevicePtr(b.Address + (ulong)((long)r * ldb * esize));
             // Joining with a zero "mean" converts and lays the rows out as [A|B] float64 in the stage.
-            Join(f64, pa, lda, pb, ldb, take, _zeros.Ptr, _stage.Ptr.Plus<double>((long)_pending * _d), Rows);
+            Join(float64, pa, lda, pb, ldb, take, _zeros.Ptr, _stage.Ptr.Plus<double>((long)_pending * _d), Rows);
             _pending += take;
             r += take;
             if (_pending == _blockRows) FlushBlock();

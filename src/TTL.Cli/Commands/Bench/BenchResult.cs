@@ -10,8 +10,11 @@ public sealed record BenchResult(string Name, double OursMs, string Reference, d
     public double Speedup => ReferenceMs / OursMs;
 }
 
-/// <summary>What every bench gets: thread count (same on both sides), repetitions, and a log for progress.</summary>
-public sealed record BenchContext(int Threads, int Runs, TextWriter Log);
+/// <summary>
+/// What every bench gets: thread count (same on both sides), repetitions, a log for progress, and
+/// for benches that take <c>--device</c> the device named (cpu otherwise).
+/// </summary>
+public sealed record BenchContext(int Threads, int Runs, TextWriter Log, string Device = "cpu");
 
-/// <summary>A named benchmark in `ttl bench`.</summary>
-public sealed record BenchSpec(string Name, string Description, Func<BenchContext, IReadOnlyList<BenchResult>> Run);
+/// <summary>A named benchmark in `ttl bench`; <see cref="TakesDevice"/> adds a --device option.</summary>
+public sealed record BenchSpec(string Name, string Description, Func<BenchContext, IReadOnlyList<BenchResult>> Run, bool TakesDevice = false);

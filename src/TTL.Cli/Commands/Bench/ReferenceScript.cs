@@ -6,12 +6,13 @@ namespace TTL.Cli.Commands.Bench;
 
 /// <summary>
 /// Runs a reference implementation for a bench: a Python script embedded in this assembly
-/// (Commands/Bench/Scripts/*.py), executed by Debian's python3 with the same thread count as our
-/// side. The script prints one JSON object on its last stdout line.
+/// (Commands/Bench/Scripts/*.py), executed by Debian's python3 (or the interpreter TTL_PYTHON
+/// names: a GPU host's PyTorch with CUDA) with the same thread count as our side. The script
+/// prints one JSON object on its last stdout line.
 /// </summary>
 public static class ReferenceScript
 {
-    public const string Interpreter = "/usr/bin/python3";
+    public static string Interpreter => Environment.GetEnvironmentVariable("TTL_PYTHON") is { Length: > 0 } p ? p : "/usr/bin/python3";
 
     public static JsonElement Run(string script, int threads, params string[] args)
     {

@@ -13,7 +13,8 @@ namespace TTL.Cli.Commands.Bench;
 /// toolkit (model from TTL.Models, optimizer from TTL.Torch) and through a plain python3-torch loop
 /// over the same architecture and batch shape, alternating, same threads; samples/s both sides.
 /// (2) the fraction of step time the toolkit's trainer waits for data with 2 loader workers, on a
-/// synthetic NIfTI dataset read, cached and augmented by the real pipeline.
+/// synthetic NIfTI dataset read, cached and augmented by the real pipeline. With --device cuda
+/// both sides train on the GPU (the step timed to a synchronisation).
 /// </summary>
 public static class TrainBench
 {
@@ -21,19 +22,25 @@ public static class TrainBench
 
     public static IReadOnlyList<BenchResult> Run(BenchContext ctx)
     {
-        using var reference = new ReferenceProcess("train_ref.py", ctx.Threads, Batch.ToString(), Size.ToString());
+        // --device cuda: both sides train on the GPU (ours through a CUDA libtorch, which a CPU build refuses).
+        TrainCommand.CheckDevice(ctx.Device);
+        var device = Experiment.TrainingDevice(ctx.Device);
+        string suffix = device.IsCuda ? ".cuda" : "";
+        using var reference = new ReferenceProcess("train_ref.py", ctx.Threads, Batch.ToString(), Size.ToString(), device.ToString());
         string refName = "python3-torch " + reference.Hello.GetProperty("version").GetString();
 
         torch.manual_seed(0);
         using var model = new StrategyBuilder("resnet18", TaskKind.Classification, 2).Build("scratch", null);
         var net = model.Network;
+        if (device.IsCuda) net.to(device);
         long parameters = net.parameters().Sum(p => p.numel());
         long refParameters = reference.Hello.GetProperty("parameters").GetInt64();
         if (parameters != refParameters)
             throw new InvalidOperationException($"bench train: our ResNet-18 has {parameters} parameters, the reference {refParameters}");
         using var optimizer = torch.optim.SGD(net.parameters(), 0.01, momentum: 0.9);
-        using var x = torch.randn(Batch, 1, Size, Size, Size);
-        using var y = torch.tensor(Enumerable.Range(0, Batch).Select(i => (long)(i % 2)).ToArray(), Batch);
+        using var x = torch.randn([Batch, 1, Size, Size, Size], DType.Float32, device);
+        using var hostY = torch.tensor(Enumerable.Range(0, Batch).Select(i => (long)(i % 2)).ToArray(), Batch);
+        using var y = hostY.to(device);
 
         void Step()
         {
@@ -41,6 +48,7 @@ public static class TrainBench
             F.cross_entropy(net.call(x), y).backward();
             optimizer.step();
             optimizer.zero_grad();
+            if (device.IsCuda) torch.cuda.synchronize(Math.Max(0, device.Index));
         }
 
         Step();
@@ -60,13 +68,13 @@ public static class TrainBench
         var wait = DataWait(ctx);
         return
         [
-            new("train.resnet18.sgd_step.2x1x64^3", o, refName, r, new Dictionary<string, object>
+            new("train.resnet18.sgd_step.2x1x64^3" + suffix, o, refName, r, new Dictionary<string, object>
             {
                 ["ours_samples_per_s"] = Math.Round(Batch * 1000 / o, 3),
                 ["reference_samples_per_s"] = Math.Round(Batch * 1000 / r, 3),
                 ["time_ratio"] = Math.Round(o / r, 4),
             }),
-            new("train.data_wait_fraction.2_workers", wait.StepMs, "toolkit trainer (no reference)", double.NaN, new Dictionary<string, object>
+            new("train.data_wait_fraction.2_workers" + suffix, wait.StepMs, "toolkit trainer (no reference)", double.NaN, new Dictionary<string, object>
             {
                 ["data_wait_fraction"] = Math.Round(wait.Fraction, 4),
                 ["workers"] = 2,
@@ -91,6 +99,7 @@ public static class TrainBench
                 Schedule = new ScheduleConfig { Kind = "constant" },
                 Train = new TrainConfig { Epochs = 2, BatchSize = 4, Workers = 2, Prefetch = 8 },
                 Threads = ctx.Threads,
+                Device = ctx.Device,
             };
             ctx.Log.WriteLine("bench train: two epochs of the trainer with 2 loader workers…");
             var result = new Trainer(cfg, Path.Combine(dir, "run")).Run();

@@ -14,14 +14,16 @@ public sealed class RandomFlipTransform(int[] axes, double prob = 0.5) : Transfo
 
     public override Sample Apply(Sample s, Random rng)
     {
-        foreach (var axis in Axes)
+        foreach (var axis in Draw(rng))
         {
-            if (rng.NextDouble() >= Prob) continue;
             var map = SpatialAugment.FlipMap(s.Image.Shape, axis);
             s = s with { Image = SpatialAugment.Permute(s.Image, map, s.Image.Shape), Label = s.Label is null ? null : SpatialAugment.Permute(s.Label, map, s.Label.Shape) };
         }
         return s;
     }
+
+    /// <summary>The axes flipped this time (the CPU and GPU paths draw the same).</summary>
+    public List<int> Draw(Random rng) => Axes.Where(_ => rng.NextDouble() < Prob).ToList();
 
     public override IEnumerable<(string, object)> Parameters() => [("axes", Axes), ("prob", Prob)];
     public static RandomFlipTransform Read(TransformParameters p) => new(p.IntList("axes", [0, 1, 2]), p.Double("prob", 0.5));
@@ -38,10 +40,16 @@ public sealed class RandomRot90Transform(int[] axes, double prob = 0.5, int maxK
 
     public override Sample Apply(Sample s, Random rng)
     {
-        if (rng.NextDouble() >= Prob) return s;
-        int k = rng.Next(1, MaxK + 1);
-        var (map, shape) = SpatialAugment.Rot90Map(s.Image.Shape, k, Axes[0], Axes[1]);
+        if (Draw(rng, s.Image.Shape) is not ({ } map, { } shape)) return s;
         return s with { Image = SpatialAugment.Permute(s.Image, map, shape), Label = s.Label is null ? null : SpatialAugment.Permute(s.Label, map, shape) };
+    }
+
+    /// <summary>The rotation's voxel map and output shape this time, or null when it is skipped.</summary>
+    public (double[,] Map, int[] Shape)? Draw(Random rng, int[] shape)
+    {
+        if (rng.NextDouble() >= Prob) return null;
+        int k = rng.Next(1, MaxK + 1);
+        return SpatialAugment.Rot90Map(shape, k, Axes[0], Axes[1]);
     }
 
     public override IEnumerable<(string, object)> Parameters() => [("axes", Axes), ("prob", Prob), ("max_k", MaxK)];
@@ -64,17 +72,23 @@ public sealed class RandomAffineTransform(double prob, double[] rotateDegrees, d
 
     public override Sample Apply(Sample s, Random rng)
     {
-        if (rng.NextDouble() >= Prob) return s;
-        double U(double r) => (2 * rng.NextDouble() - 1) * r;
-        var angles = RotateDegrees.Select(r => U(r) * Math.PI / 180).ToArray();
-        var scales = Scale.Select(r => 1 + U(r)).ToArray();
-        var shifts = Translate.Select(U).ToArray();
-        var map = SpatialAugment.AffineMap(s.Image.Shape, s.Image.Spacing, angles, scales, shifts);
+        if (Draw(rng, s.Image.Shape, s.Image.Affine) is not { } map) return s;
         return s with
         {
             Image = SpatialAugment.Warp(s.Image, map, Interpolation.Linear),
             Label = s.Label is null ? null : SpatialAugment.Warp(s.Label, map, Interpolation.Nearest),
         };
+    }
+
+    /// <summary>This time's voxel map for a volume of <paramref name="shape"/> and <paramref name="affine"/>, or null when it is skipped.</summary>
+    public double[,]? Draw(Random rng, int[] shape, double[,] affine)
+    {
+        if (rng.NextDouble() >= Prob) return null;
+        double U(double r) => (2 * rng.NextDouble() - 1) * r;
+        var angles = RotateDegrees.Select(r => U(r) * Math.PI / 180).ToArray();
+        var scales = Scale.Select(r => 1 + U(r)).ToArray();
+        var shifts = Translate.Select(U).ToArray();
+        return SpatialAugment.AffineMap(shape, AffineMath.ColumnNorms3(affine), angles, scales, shifts);
     }
 
     public override IEnumerable<(string, object)> Parameters() => [("prob", Prob), ("rotate", RotateDegrees), ("scale", Scale), ("translate", Translate)];
@@ -94,10 +108,12 @@ public sealed class GaussianNoiseTransform(double prob, double mean, double std)
 
     public override Sample Apply(Sample s, Random rng)
     {
-        if (rng.NextDouble() >= Prob) return s;
-        IntensityAugment.GaussianNoise(s.Image.Data, Mean, Std, rng.Next());
+        if (Draw(rng) is int seed) IntensityAugment.GaussianNoise(s.Image.Data, Mean, Std, seed);
         return s;
     }
+
+    /// <summary>The noise's seed this time, or null when it is skipped.</summary>
+    public int? Draw(Random rng) => rng.NextDouble() >= Prob ? null : rng.Next();
 
     public override IEnumerable<(string, object)> Parameters() => [("prob", Prob), ("mean", Mean), ("std", Std)];
     public static GaussianNoiseTransform Read(TransformParameters p) => new(p.Double("prob", 0.5), p.Double("mean", 0), p.Double("std", 0.1));
@@ -133,11 +149,17 @@ public sealed class ScaleShiftTransform(double prob, double[] scale, double[] sh
 
     public override Sample Apply(Sample s, Random rng)
     {
-        if (rng.NextDouble() >= Prob) return s;
+        if (Draw(rng) is (float a, float b)) IntensityOps.Affine(s.Image.Data, a, b);
+        return s;
+    }
+
+    /// <summary>This time's (scale, shift), or null when it is skipped.</summary>
+    public (float Scale, float Shift)? Draw(Random rng)
+    {
+        if (rng.NextDouble() >= Prob) return null;
         double a = Scale[0] + rng.NextDouble() * (Scale[1] - Scale[0]);
         double b = Shift[0] + rng.NextDouble() * (Shift[1] - Shift[0]);
-        IntensityOps.Affine(s.Image.Data, (float)a, (float)b);
-        return s;
+        return ((float)a, (float)b);
     }
 
     public override IEnumerable<(string, object)> Parameters() => [("prob", Prob), ("scale", Scale), ("shift", Shift)];

@@ -1,6 +1,7 @@
 """Reference side of `ttl bench train`: a plain python3-torch training loop over the same network
 (MedicalNet-layout 3D ResNet-18, shortcut A, global-average-pooling + linear head) and the same
-batch shape as TrainBench.cs. Driven line by line: "step" runs one SGD step and answers {"ms": …}.
+batch shape as TrainBench.cs, on the device named by the third argument (cpu or cuda[:N]). Driven
+line by line: "step" runs one SGD step and answers {"ms": …}.
 The network (ResNet18) is also imported by ddp_ref.py.
 """
 import json
@@ -25,7 +26,7 @@ class Block(nn.Module):
         if self.stride == 1 and x.shape[1] == self.cout:
             return x
         x = x[:, :, ::self.stride, ::self.stride, ::self.stride]
-        pad = torch.zeros(x.shape[0], self.cout - x.shape[1], *x.shape[2:], dtype=x.dtype)
+        pad = torch.zeros(x.shape[0], self.cout - x.shape[1], *x.shape[2:], dtype=x.dtype, device=x.device)
         return torch.cat([x, pad], 1)
 
     def forward(self, x):
@@ -54,16 +55,19 @@ def main():
     torch.set_num_threads(int(os.environ.get("TTL_BENCH_THREADS", "1")))
     torch.manual_seed(0)
     batch, size = int(sys.argv[1]), int(sys.argv[2])
-    model = ResNet18()
+    device = torch.device(sys.argv[3] if len(sys.argv) > 3 else "cpu")
+    model = ResNet18().to(device)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    x = torch.randn(batch, 1, size, size, size)
-    y = torch.arange(batch) % 2
+    x = torch.randn(batch, 1, size, size, size, device=device)
+    y = (torch.arange(batch) % 2).to(device)
 
     def step():
         loss = F.cross_entropy(model(x), y)
         loss.backward()
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
 
     print(json.dumps({"version": torch.__version__, "parameters": sum(p.numel() for p in model.parameters())}))
     for line in sys.stdin:
